@@ -1,0 +1,87 @@
+# The single interface for people and CI. `make run` and `make test` set up everything
+# they need on a fresh clone (virtual environments included).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+TOOLS := .venv-tools
+PY := $(VENV)/bin/python
+SAM := $(TOOLS)/bin/sam
+# Offline, credential-free defaults for every command below.
+export AWS_DEFAULT_REGION ?= ap-southeast-1
+export SAM_CLI_TELEMETRY := 0
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help dev tools run invoke token test lint format typecheck pytest unit integration e2e \
+        validate build template-tests bench openapi clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements-dev.txt shared/requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+$(TOOLS)/.installed: requirements-tools.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q --upgrade pip
+	$(TOOLS)/bin/pip install -q -r requirements-tools.txt
+	touch $@
+
+dev: $(VENV)/.installed ## Create the app/test virtual environment (.venv)
+tools: $(TOOLS)/.installed ## Create the SAM CLI environment (.venv-tools)
+
+run: dev ## Start the whole API on 127.0.0.1:$${PORT:-3000} (moto + Midtrans simulator)
+	$(PY) -m midtrans_local.server
+
+invoke: dev ## Invoke one function with an event file: make invoke FUNCTION=<LogicalId> EVENT=events/<file>.json
+	$(PY) -m midtrans_local.invoke $(FUNCTION) $(EVENT)
+
+token: dev ## Print a development JWT: make token ROLE=admin CID=tenant-a
+	$(PY) -m midtrans_local.tokens --role $${ROLE:-ai_agent} --cid $${CID:-tenant-demo}
+
+lint: dev ## ruff lint + format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: dev ## Apply ruff formatting and fixes
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+typecheck: dev ## mypy (strict) over the layer, functions and local stack
+	$(VENV)/bin/mypy shared/midtrans_native midtrans_local functions
+
+pytest: dev ## The whole pytest suite (unit, integration, e2e through the local stack, template tests)
+	$(VENV)/bin/pytest -q -n 2
+
+unit: dev
+	$(VENV)/bin/pytest -q tests/unit
+integration: dev
+	$(VENV)/bin/pytest -q tests/integration
+e2e: dev
+	$(VENV)/bin/pytest -q tests/e2e
+
+validate: tools dev ## sam validate --lint and cfn-lint
+	$(SAM) validate --lint
+	$(VENV)/bin/cfn-lint template.yaml
+
+build: tools ## sam build (arm64, python3.11, no container)
+	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(SAM) build --parallel --cached
+
+template-tests: dev ## Template invariants cfn-lint misses
+	$(VENV)/bin/pytest -q tests/infra
+
+test: lint typecheck pytest validate build ## Every check (what CI runs)
+
+bench: dev build ## Cold import and warm request timings, printed as a table
+	$(PY) bench/bench.py
+
+openapi: dev ## Write docs/openapi.json from the code
+	$(PY) -m midtrans_local.openapi > docs/openapi.json
+
+clean: ## Remove build output and caches (keeps the virtual environments)
+	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
