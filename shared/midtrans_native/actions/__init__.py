@@ -1,0 +1,1 @@
+"""Action logic: plain functions that take their collaborators as arguments (no HTTP, no AWS clients)."""

@@ -1,0 +1,109 @@
+"""Check Payment Status (PRD S02): read a transaction and answer in the customer's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from midtrans_native.errors import MidtransError, RequestRefused, TransactionNotFound
+from midtrans_native.messages import Locale, Msg, format_rupiah, payment_type_text, render, status_text
+from midtrans_native.midtrans.core_api import CoreApiClient
+from midtrans_native.models.api import PaymentDetails, PaymentStatusRequest, PaymentStatusResponse
+from midtrans_native.models.common import Caller
+from midtrans_native.models.midtrans import MidtransCredentials, TransactionStatus
+from midtrans_native.observability import ActionTelemetry
+from midtrans_native.stores.connections import StoredConnection
+
+ACTION_TYPE = "check_payment_status"
+
+CoreApiFactory = Callable[[MidtransCredentials], CoreApiClient]
+
+
+class CredentialsSource(Protocol):
+    def credentials(self, cid: str) -> tuple[StoredConnection, MidtransCredentials] | None: ...
+
+
+def load_credentials(connections: CredentialsSource, caller: Caller, locale: Locale) -> MidtransCredentials:
+    loaded = connections.credentials(caller.cid)
+    if loaded is None:
+        raise RequestRefused(409, "not_connected", render(Msg.NOT_CONNECTED, locale))
+    return loaded[1]
+
+
+def check_payment_status(
+    request: PaymentStatusRequest,
+    caller: Caller,
+    *,
+    connections: CredentialsSource,
+    core_api: CoreApiFactory,
+) -> PaymentStatusResponse:
+    locale = request.locale
+    credentials = load_credentials(connections, caller, locale)
+    if request.order_id is None:
+        return PaymentStatusResponse(
+            outcome="needs_order_id", message=render(Msg.STATUS_NEEDS_ORDER_ID, locale), locale=locale
+        )
+
+    order_id = request.order_id
+    telemetry = ActionTelemetry(ACTION_TYPE, cid=caller.cid, conversation_id=request.conversation_id, order_id=order_id)
+    telemetry.executed()
+    try:
+        transaction = core_api(credentials).get_status(order_id)
+    except TransactionNotFound:
+        # The customer's id matched nothing: Midtrans answered correctly, so this is not a failure of the
+        # action (it must not feed the failure-rate alarm); the outcome tells the agent what happened.
+        telemetry.succeeded(response_status="404", outcome="not_found")
+        return PaymentStatusResponse(
+            outcome="not_found", message=render(Msg.STATUS_NOT_FOUND, locale), locale=locale, order_id=order_id
+        )
+    except MidtransError as exc:
+        telemetry.failed(exc.failure_reason, exc.detail)
+        return PaymentStatusResponse(
+            outcome="failed",
+            message=render(_failure_message(exc), locale),
+            locale=locale,
+            order_id=order_id,
+            failure_reason=exc.failure_reason,
+        )
+
+    telemetry.succeeded(response_status=transaction.status_code, outcome="ok")
+    return PaymentStatusResponse(
+        outcome="ok",
+        message=_describe(transaction, order_id, locale),
+        locale=locale,
+        order_id=order_id,
+        payment=PaymentDetails(
+            order_id=transaction.order_id,
+            transaction_id=transaction.transaction_id,
+            transaction_status=transaction.transaction_status,
+            fraud_status=transaction.fraud_status,
+            gross_amount=transaction.gross_amount_rupiah,
+            currency=transaction.currency,
+            payment_type=transaction.payment_type,
+            transaction_time=transaction.transaction_time,
+            settlement_time=transaction.settlement_time,
+        ),
+    )
+
+
+def _failure_message(exc: MidtransError) -> Msg:
+    if exc.failure_reason == "rate_limited":
+        return Msg.RATE_LIMITED
+    if exc.failure_reason == "timeout":
+        return Msg.STATUS_TIMEOUT
+    return Msg.STATUS_FAILED
+
+
+def _describe(transaction: TransactionStatus, order_id: str, locale: Locale) -> str:
+    time_text = ""
+    if transaction.transaction_time:
+        time_text = render(Msg.STATUS_TIME, locale, time=transaction.transaction_time[:16])
+    return render(
+        Msg.STATUS_OK,
+        locale,
+        order_id=order_id,
+        status_text=status_text(transaction.transaction_status, locale),
+        amount=format_rupiah(transaction.gross_amount_rupiah, locale),
+        payment_type=payment_type_text(transaction.payment_type, locale),
+        time_text=time_text,
+    )

@@ -1,0 +1,97 @@
+"""A fresh resolver per function, with the exception-to-HTTP mapping in one place, and the caller
+(tenant, role, plan) read only from the verified JWT claims that API Gateway's authorizer passes in."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import TypeAdapter, ValidationError
+
+from midtrans_native.errors import RequestRefused
+from midtrans_native.models.api import ErrorResponse
+from midtrans_native.models.common import Caller, Role, TenantId
+from midtrans_native.observability import logger
+
+# BRIEF §2.6: the plans the integration is sold on.
+ELIGIBLE_PLANS = frozenset({"sales_suite_plus", "ultimate", "qontak_360"})
+_TENANT = TypeAdapter(TenantId)
+_ROLE = TypeAdapter(Role)
+
+
+def error_response(status: int, body: ErrorResponse) -> Response[Any]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body.model_dump(mode="json", exclude_none=True),
+    )
+
+
+def _describe(error: dict[str, Any]) -> str:
+    location = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
+    return f"{location}: {error.get('msg', error.get('type', 'invalid'))}"
+
+
+def build_resolver() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(RequestRefused)
+    def _refused(exc: RequestRefused) -> Response[Any]:
+        return error_response(
+            exc.http_status,
+            ErrorResponse(error=exc.error, message=exc.message, failure_reason=exc.failure_reason),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response[Any]:
+        # Say which field and why, in words an agent can repeat; never echo the input (it may be a key).
+        errors = [{"loc": list(e.get("loc", ())), "type": e.get("type"), "msg": e.get("msg")} for e in exc.errors()]
+        message = "; ".join(_describe(e) for e in exc.errors()) or "The request body is not valid."
+        if any(e.get("type") == "json_invalid" for e in exc.errors()):
+            message = "The request body is not valid JSON."
+        return error_response(
+            HTTPStatus.UNPROCESSABLE_ENTITY, ErrorResponse(error="invalid_request", message=message, detail=errors)
+        )
+
+    @app.not_found
+    def _not_found(_: Exception) -> Response[Any]:
+        return error_response(HTTPStatus.NOT_FOUND, ErrorResponse(error="not_found", message="No such route."))
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response[Any]:
+        if isinstance(exc, ServiceError):
+            return error_response(exc.status_code, ErrorResponse(error="request_error", message=exc.msg))
+        logger.exception("unhandled error")  # the traceback goes to the log, never to the caller
+        return error_response(
+            HTTPStatus.INTERNAL_SERVER_ERROR,
+            ErrorResponse(error="internal_error", message="Something went wrong on our side. Please try again."),
+        )
+
+    return app
+
+
+def require_caller(app: APIGatewayHttpResolver, roles: Collection[str]) -> Caller:
+    """The verified caller, refused unless their role may use this route and their plan is eligible."""
+    authorizer = app.current_event.request_context.authorizer
+    claims = (authorizer.jwt_claim if authorizer else None) or {}
+    try:
+        caller = Caller(
+            cid=_TENANT.validate_python(claims.get("cid")),
+            role=_ROLE.validate_python(claims.get("role")),
+            plan=str(claims.get("plan") or ""),
+        )
+    except ValidationError:
+        raise RequestRefused(401, "unauthorized", "The token does not carry a valid tenant and role.") from None
+    if caller.role not in roles:
+        allowed = ", ".join(sorted(roles))
+        raise RequestRefused(403, "forbidden", f"This route is only for the role(s): {allowed}.")
+    if caller.plan not in ELIGIBLE_PLANS:
+        raise RequestRefused(
+            403, "plan_not_eligible", "Midtrans actions are available on Sales Suite Plus, Ultimate and Qontak 360."
+        )
+    logger.append_keys(cid=caller.cid, role=caller.role)
+    return caller

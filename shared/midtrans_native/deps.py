@@ -1,0 +1,79 @@
+"""Composition root: the real collaborators, built on first use and reused by a warm execution
+environment. Handlers take them from here; actions receive them as arguments, so tests hand in fakes.
+Nothing here runs at import time; `reset()` clears every cache (tests, or a changed environment)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+import requests
+from botocore.config import Config
+from requests.adapters import HTTPAdapter
+
+from midtrans_native.deadline import Deadline, RemainingTime
+from midtrans_native.midtrans.core_api import CoreApiClient
+from midtrans_native.midtrans.transport import MidtransTransport, RetryPolicy
+from midtrans_native.models.midtrans import MidtransCredentials
+from midtrans_native.settings import get_settings
+from midtrans_native.stores.connections import ConnectionStore
+from midtrans_native.stores.token_cache import TokenCacheStore
+
+# AWS calls are small and inside the same 25 s budget: fail fast rather than hang.
+_AWS_CONFIG = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 3, "mode": "standard"})
+
+
+@cache
+def dynamodb_client() -> Any:
+    return boto3.client("dynamodb", config=_AWS_CONFIG)
+
+
+@cache
+def kms_client() -> Any:
+    return boto3.client("kms", config=_AWS_CONFIG)
+
+
+@cache
+def http_session() -> requests.Session:
+    """One session per execution environment: keeps TLS connections to Midtrans warm."""
+    session = requests.Session()
+    # Retries belong to MidtransTransport (deadline-aware); urllib3 must not retry behind its back.
+    adapter = HTTPAdapter(pool_connections=2, pool_maxsize=10, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def connection_store() -> ConnectionStore:
+    settings = get_settings()
+    return ConnectionStore(
+        dynamodb_client(), kms_client(), settings.connections_table_name, settings.credentials_key_id
+    )
+
+
+def token_cache_store() -> TokenCacheStore:
+    return TokenCacheStore(dynamodb_client(), get_settings().token_cache_table_name)
+
+
+def deadline(context: RemainingTime | None) -> Deadline:
+    return Deadline.for_invocation(context, get_settings().action_deadline_seconds)
+
+
+def core_api(credentials: MidtransCredentials, deadline: Deadline) -> CoreApiClient:
+    settings = get_settings()
+    transport = MidtransTransport(
+        http_session(),
+        settings.midtrans_base_url(credentials.environment),
+        credentials,
+        deadline,
+        connect_timeout=settings.midtrans_connect_timeout_seconds,
+        read_timeout=settings.midtrans_read_timeout_seconds,
+        retry=RetryPolicy(max_attempts=settings.midtrans_max_attempts),
+    )
+    return CoreApiClient(transport)
+
+
+def reset() -> None:
+    for cached in (dynamodb_client, kms_client, http_session, get_settings):
+        cached.cache_clear()

@@ -1,0 +1,73 @@
+"""Domain errors. Each Midtrans failure carries the PRD `failure_reason` it maps to.
+
+Messages here are for logs and operators; they never contain credentials or tokens.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+FailureReason = Literal["timeout", "auth_error", "invalid_request", "rate_limited", "api_error"]
+
+
+class MidtransError(Exception):
+    """A call to Midtrans did not produce a usable answer."""
+
+    failure_reason: FailureReason = "api_error"
+
+    def __init__(self, detail: str, *, http_status: int | None = None, status_code: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.http_status = http_status
+        self.status_code = status_code  # Midtrans' body `status_code`, when there was one
+
+
+class MidtransTimeout(MidtransError):
+    """No answer inside the deadline (or the connection dropped): the outcome is unknown."""
+
+    failure_reason = "timeout"
+
+
+class MidtransAuthError(MidtransError):
+    """Midtrans rejected the server key (401)."""
+
+    failure_reason = "auth_error"
+
+
+class MidtransRateLimited(MidtransError):
+    """429 after the retries the deadline allowed."""
+
+    failure_reason = "rate_limited"
+
+
+class MidtransInvalidRequest(MidtransError):
+    """Midtrans refused the request's data (400-class validation)."""
+
+    failure_reason = "invalid_request"
+
+
+class MidtransApiError(MidtransError):
+    """5xx, a malformed body, or a status code this client does not understand."""
+
+    failure_reason = "api_error"
+
+
+class TransactionNotFound(MidtransError):
+    """Midtrans has no transaction with that id (body `status_code` "404", even inside HTTP 200)."""
+
+    failure_reason = "invalid_request"
+
+
+class DeadlineExceeded(MidtransTimeout):
+    """The per-invocation deadline left no room to start (or continue) a call."""
+
+
+class RequestRefused(Exception):
+    """A request this service will not carry out. `api.build_resolver` maps it to HTTP in one place."""
+
+    def __init__(self, http_status: int, error: str, message: str, failure_reason: FailureReason | None = None) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+        self.error = error
+        self.message = message
+        self.failure_reason = failure_reason

@@ -1,0 +1,89 @@
+"""Core API v2 (status now; cancel and refund build on the same classification).
+
+Midtrans reports the outcome in the body's string `status_code`, often inside HTTP 200: a missing
+transaction is HTTP 200 + "404", and "407" is a *successful* expiry. Classify by the body first,
+then by the HTTP status, and treat anything unparseable as an API error (reference §3).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from pydantic import ValidationError
+
+from midtrans_native.errors import (
+    MidtransApiError,
+    MidtransAuthError,
+    MidtransInvalidRequest,
+    MidtransRateLimited,
+    TransactionNotFound,
+)
+from midtrans_native.midtrans.transport import MidtransReply, MidtransTransport
+from midtrans_native.models.common import validate_order_id
+from midtrans_native.models.midtrans import TransactionStatus
+
+# Body codes that carry a transaction: success, pending, denied, and expired (the 407 quirk).
+TRANSACTION_CODES = frozenset({200, 201, 202, 407})
+INVALID_REQUEST_CODES = frozenset({400, 408, 413})
+
+
+def order_path(order_id: str) -> str:
+    """Validate again (defence in depth) and percent-encode, so no id can reach another path."""
+    return quote(validate_order_id(order_id), safe="")
+
+
+def raise_for_common_failures(reply: MidtransReply, what: str) -> dict[str, Any]:
+    """Raise for the outcomes every Core API call shares; return the body for the caller to read."""
+    code = reply.status_code
+    if reply.http_status == 401 or code == 401:
+        raise MidtransAuthError(f"{what}: server key rejected", http_status=reply.http_status, status_code="401")
+    if reply.body is None:
+        if reply.http_status == 404:
+            raise TransactionNotFound(f"{what}: HTTP 404 without a JSON body", http_status=404)
+        raise MidtransApiError(
+            f"{what}: HTTP {reply.http_status} with a body that is not a JSON object", http_status=reply.http_status
+        )
+    if code is None:
+        # Unroutable paths answer a Spring-style body with no status_code (reference §3).
+        if reply.http_status == 404:
+            raise TransactionNotFound(f"{what}: HTTP 404", http_status=404)
+        if reply.http_status == 429:
+            raise MidtransRateLimited(f"{what}: HTTP 429", http_status=429)
+        if reply.http_status >= 400:
+            raise MidtransApiError(f"{what}: HTTP {reply.http_status}", http_status=reply.http_status)
+        raise MidtransApiError(f"{what}: no status_code in the body", http_status=reply.http_status)
+    detail = f"{what}: status_code {code} (HTTP {reply.http_status})"
+    if code == 404:
+        raise TransactionNotFound(detail, http_status=reply.http_status, status_code="404")
+    if code == 429:
+        raise MidtransRateLimited(detail, http_status=reply.http_status, status_code="429")
+    if code in INVALID_REQUEST_CODES:
+        raise MidtransInvalidRequest(detail, http_status=reply.http_status, status_code=str(code))
+    if code >= 500:
+        raise MidtransApiError(detail, http_status=reply.http_status, status_code=str(code))
+    return reply.body
+
+
+class CoreApiClient:
+    def __init__(self, transport: MidtransTransport) -> None:
+        self._transport = transport
+
+    def get_status(self, order_id: str) -> TransactionStatus:
+        """GET /v2/{order_id}/status, retried on 429/5xx/connection errors inside the deadline."""
+        reply = self._transport.request("GET", f"/v2/{order_path(order_id)}/status", idempotent=True)
+        body = raise_for_common_failures(reply, "status")
+        code = reply.status_code
+        if code not in TRANSACTION_CODES:
+            raise MidtransApiError(
+                f"status: unexpected status_code {code}", http_status=reply.http_status, status_code=str(code)
+            )
+        try:
+            return TransactionStatus.model_validate(body)
+        except ValidationError as exc:
+            fields = ", ".join(str(err["loc"][0]) for err in exc.errors() if err["loc"])
+            raise MidtransApiError(
+                f"status: body missing or malformed fields: {fields}",
+                http_status=reply.http_status,
+                status_code=str(code),
+            ) from None

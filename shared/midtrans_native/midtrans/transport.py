@@ -1,0 +1,157 @@
+"""HTTP to Midtrans: one requests.Session, Basic auth with the server key, timeouts drawn from the
+invocation's deadline, and retries for safe calls only.
+
+Why the retry loop is hand-written instead of urllib3's `Retry`: urllib3 cannot bound retries and
+sleeps by a deadline shared with the rest of the invocation, cannot see Midtrans' outcome inside an
+HTTP 200 body, and does not do full jitter. The loop below is the whole policy (BRIEF §2.2, §2.5).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+
+from midtrans_native.deadline import Deadline
+from midtrans_native.errors import DeadlineExceeded, MidtransTimeout
+from midtrans_native.models.midtrans import MidtransCredentials
+
+# Do not start a call with less than this left: it could not finish, and the answer would be lost.
+MIN_CALL_SECONDS = 0.5
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+USER_AGENT = "midtrans-native-actions/0.1"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 3
+    base_delay_seconds: float = 0.25
+    max_delay_seconds: float = 2.0
+
+
+@dataclass(frozen=True)
+class MidtransReply:
+    http_status: int
+    body: dict[str, Any] | None  # None when the body was not a JSON object (HTML, truncated JSON…)
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def status_code(self) -> int | None:
+        """Midtrans' own outcome: the body's string `status_code`, which wins over the HTTP status."""
+        raw = self.body.get("status_code") if self.body else None
+        try:
+            return int(raw) if raw is not None else None
+        except (TypeError, ValueError):
+            return None
+
+    @property
+    def effective_status(self) -> int:
+        return self.status_code if self.status_code is not None else self.http_status
+
+
+class MidtransTransport:
+    def __init__(
+        self,
+        session: requests.Session,
+        base_url: str,
+        credentials: MidtransCredentials,
+        deadline: Deadline,
+        *,
+        connect_timeout: float = 3.05,
+        read_timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._session = session
+        self._base_url = base_url.rstrip("/")
+        self._credentials = credentials
+        self._deadline = deadline
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._jitter = jitter
+
+    def request(self, method: str, path: str, *, json: Any = None, idempotent: bool) -> MidtransReply:
+        """Send one logical call. `idempotent=False` (cancel, refund) means exactly one attempt."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                reply = self._send(method, path, json)
+            except MidtransTimeout:
+                if not (idempotent and self._pause_before_retry(attempt, retry_after=None)):
+                    raise
+                continue
+            if (
+                idempotent
+                and reply.effective_status in RETRYABLE_STATUSES
+                and self._pause_before_retry(attempt, retry_after=reply.headers.get("Retry-After"))
+            ):
+                continue
+            return reply
+
+    def _send(self, method: str, path: str, json: Any) -> MidtransReply:
+        remaining = self._deadline.remaining()
+        if remaining < MIN_CALL_SECONDS:
+            raise DeadlineExceeded(f"{remaining:.2f}s left: not starting {method} {path}")
+        # requests' timeouts bound each socket operation; capping both by what is left keeps every
+        # wait inside the deadline (a server that dribbles bytes is the remaining, accepted, gap).
+        timeout = (min(self._connect_timeout, remaining), min(self._read_timeout, remaining))
+        try:
+            response = self._session.request(
+                method,
+                self._base_url + path,
+                json=json,
+                auth=(self._credentials.server_key.get_secret_value(), ""),
+                headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+                timeout=timeout,
+                allow_redirects=False,
+            )
+        except requests.Timeout as exc:
+            raise MidtransTimeout(f"{method} {path}: no answer within {timeout[1]:.1f}s") from exc
+        except requests.ConnectionError as exc:
+            # A dropped connection leaves the outcome unknown, exactly like a timeout.
+            raise MidtransTimeout(f"{method} {path}: connection failed ({type(exc).__name__})") from exc
+        return MidtransReply(response.status_code, _json_object(response), dict(response.headers))
+
+    def _pause_before_retry(self, attempt: int, retry_after: str | None) -> bool:
+        """Sleep before the next attempt if the policy and the deadline allow one; say whether they did."""
+        if attempt >= self._retry.max_attempts:
+            return False
+        cap = min(self._retry.max_delay_seconds, self._retry.base_delay_seconds * 2 ** (attempt - 1))
+        delay = self._jitter() * cap  # full jitter
+        server_wait = _retry_after_seconds(retry_after)
+        if server_wait is not None:
+            delay = max(delay, server_wait)
+        if self._deadline.remaining() - delay < MIN_CALL_SECONDS:
+            return False
+        self._sleep(delay)
+        return True
+
+
+def _json_object(response: requests.Response) -> dict[str, Any] | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,1 @@
+"""Typed models: `api` (HTTP requests/responses), `midtrans` (Midtrans wire bodies), `common` (shared types)."""

@@ -1,0 +1,91 @@
+"""HTTP request and response models. Requests forbid unknown fields: tenant and role come only from the
+verified token, so a body that tries to carry them (or anything else unexpected) is refused."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+
+from midtrans_native.errors import FailureReason
+from midtrans_native.models.common import ConversationId, Environment, Locale, OptionalOrderId
+
+# ---- agent routes -------------------------------------------------------------------------------
+
+
+class AgentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: ConversationId
+    locale: Locale = "en"
+
+
+class PaymentStatusRequest(AgentRequest):
+    order_id: OptionalOrderId = Field(
+        default=None, description="Midtrans order_id or transaction_id; absent or empty → needs_order_id"
+    )
+
+
+class PaymentDetails(BaseModel):
+    order_id: str
+    transaction_id: str | None
+    transaction_status: str = Field(description="Midtrans transaction_status, lower-case")
+    fraud_status: str | None
+    gross_amount: int = Field(description="Whole rupiah")
+    currency: str
+    payment_type: str | None
+    transaction_time: str | None = Field(description="As Midtrans gives it: 'YYYY-MM-DD HH:MM:SS', GMT+7")
+    settlement_time: str | None
+
+
+class AgentResponse(BaseModel):
+    outcome: str
+    message: str = Field(description="Customer-ready text in the requested locale")
+    locale: Locale
+    failure_reason: FailureReason | None = None
+
+
+class PaymentStatusResponse(AgentResponse):
+    outcome: Literal["ok", "needs_order_id", "not_found", "failed"]
+    order_id: str | None = None
+    payment: PaymentDetails | None = None
+
+
+# ---- admin routes -------------------------------------------------------------------------------
+
+_Key = Annotated[str, StringConstraints(min_length=8, max_length=200, pattern=r"^[A-Za-z0-9_\-:.]+$")]
+_OptionalId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-.]+$")]
+
+
+class ConnectRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    server_key: Annotated[SecretStr, Field(min_length=8, max_length=200)]
+    client_key: _Key
+    environment: Environment
+    partner_id: _OptionalId | None = None
+    merchant_id: _OptionalId | None = None
+    locale: Locale = "en"
+
+
+class ConnectionView(BaseModel):
+    """What an admin sees: never the key itself, only a masked form."""
+
+    status: Literal["connected", "not_connected"]
+    message: str | None = None
+    environment: Environment | None = None
+    mode: Literal["core_api"] | None = None
+    masked_server_key: str | None = None
+    masked_client_key: str | None = None
+    partner_id: str | None = None
+    merchant_id: str | None = None
+    connected_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: str = Field(description="Stable machine-readable code")
+    message: str = Field(description="Human-readable explanation")
+    failure_reason: FailureReason | None = None
+    detail: list[dict[str, object]] | None = None

@@ -1,0 +1,37 @@
+"""Typed settings, read from the environment on first use (never at import time)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIDTRANS_HOSTS = {
+    "sandbox": "https://api.sandbox.midtrans.com",
+    "production": "https://api.midtrans.com",
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    connections_table_name: str
+    token_cache_table_name: str
+    credentials_key_id: str
+    stage: str = "dev"
+    # Empty means "the real Midtrans host for the tenant's environment"; the local stack points it at
+    # the simulator, and anyone can point it at another Midtrans-compatible server.
+    midtrans_api_base_url: str = ""
+    action_deadline_seconds: float = Field(default=25.0, gt=0, le=28)
+    midtrans_connect_timeout_seconds: float = Field(default=3.05, gt=0)
+    midtrans_read_timeout_seconds: float = Field(default=10.0, gt=0)
+    midtrans_max_attempts: int = Field(default=3, ge=1, le=6)
+
+    def midtrans_base_url(self, environment: str) -> str:
+        return (self.midtrans_api_base_url or MIDTRANS_HOSTS[environment]).rstrip("/")
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()  # values come from the environment

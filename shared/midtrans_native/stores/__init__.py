@@ -1,0 +1,1 @@
+"""DynamoDB-backed stores: `connections` (per-tenant Midtrans credentials, KMS-encrypted), `token_cache`."""

@@ -1,0 +1,158 @@
+"""Per-tenant Midtrans connection: one item per tenant (one Midtrans account per tenant, NEG-1).
+
+The keys are encrypted with KMS under an encryption context naming the tenant, so a ciphertext copied
+to another tenant's item cannot be decrypted there. Only masked forms are ever stored in clear.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import SecretStr
+
+from midtrans_native.models.api import ConnectRequest
+from midtrans_native.models.common import Environment
+from midtrans_native.models.midtrans import MidtransCredentials
+
+_KNOWN_PREFIXES = ("SB-Mid-server-", "SB-Mid-client-", "Mid-server-", "Mid-client-")
+
+
+def mask_key(key: str) -> str:
+    """Keep the documented prefix (it tells sandbox from production) and the last 4 characters."""
+    prefix = next((p for p in _KNOWN_PREFIXES if key.startswith(p)), "")
+    rest = key[len(prefix) :]
+    tail = rest[-4:] if len(rest) >= 12 else ""
+    return f"{prefix}****{tail}"
+
+
+@dataclass(frozen=True)
+class StoredConnection:
+    cid: str
+    environment: Environment
+    mode: str
+    masked_server_key: str
+    masked_client_key: str
+    partner_id: str | None
+    merchant_id: str | None
+    connected_at: datetime
+    updated_at: datetime
+
+
+class ConnectionStore:
+    def __init__(
+        self,
+        dynamodb: Any,
+        kms: Any,
+        table_name: str,
+        key_id: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._dynamodb = dynamodb
+        self._kms = kms
+        self._table = table_name
+        self._key_id = key_id
+        self._clock = clock
+
+    @staticmethod
+    def _context(cid: str) -> dict[str, str]:
+        return {"tenant_id": cid, "purpose": "midtrans-credentials"}
+
+    def get(self, cid: str) -> StoredConnection | None:
+        item = self._get_item(cid)
+        return _to_connection(item) if item else None
+
+    def credentials(self, cid: str) -> tuple[StoredConnection, MidtransCredentials] | None:
+        """The connection and its decrypted server key, or None when the tenant is not connected."""
+        item = self._get_item(cid)
+        if not item:
+            return None
+        plaintext = self._kms.decrypt(
+            CiphertextBlob=item["credentials_ciphertext"]["B"],
+            EncryptionContext=self._context(cid),
+            KeyId=self._key_id,
+        )["Plaintext"]
+        secrets = json.loads(plaintext)
+        connection = _to_connection(item)
+        return connection, MidtransCredentials(
+            environment=connection.environment, server_key=SecretStr(secrets["server_key"])
+        )
+
+    def save(self, cid: str, request: ConnectRequest) -> StoredConnection:
+        """Create or replace the tenant's connection (a second PUT re-authorizes: still one account)."""
+        server_key = request.server_key.get_secret_value()
+        ciphertext = self._kms.encrypt(
+            KeyId=self._key_id,
+            Plaintext=json.dumps({"server_key": server_key, "client_key": request.client_key}).encode(),
+            EncryptionContext=self._context(cid),
+        )["CiphertextBlob"]
+        now = self._clock().isoformat()
+        values: dict[str, Any] = {
+            ":env": {"S": request.environment},
+            ":mode": {"S": "core_api"},
+            ":ct": {"B": ciphertext},
+            ":msk": {"S": mask_key(server_key)},
+            ":mck": {"S": mask_key(request.client_key)},
+            ":now": {"S": now},
+        }
+        assignments = [
+            "environment = :env",
+            "#mode = :mode",
+            "credentials_ciphertext = :ct",
+            "masked_server_key = :msk",
+            "masked_client_key = :mck",
+            "updated_at = :now",
+            "connected_at = if_not_exists(connected_at, :now)",
+        ]
+        removals = []
+        for name in ("partner_id", "merchant_id"):
+            value = getattr(request, name)
+            if value:
+                values[f":{name}"] = {"S": value}
+                assignments.append(f"{name} = :{name}")
+            else:
+                removals.append(name)
+        expression = "SET " + ", ".join(assignments) + (" REMOVE " + ", ".join(removals) if removals else "")
+        item = self._dynamodb.update_item(
+            TableName=self._table,
+            Key={"cid": {"S": cid}},
+            UpdateExpression=expression,
+            ExpressionAttributeNames={"#mode": "mode"},
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+        )["Attributes"]
+        return _to_connection(item)
+
+    def delete(self, cid: str) -> bool:
+        """Remove the tenant's credentials; say whether there were any."""
+        old = self._dynamodb.delete_item(TableName=self._table, Key={"cid": {"S": cid}}, ReturnValues="ALL_OLD").get(
+            "Attributes"
+        )
+        return bool(old)
+
+    def _get_item(self, cid: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self._dynamodb.get_item(
+            TableName=self._table, Key={"cid": {"S": cid}}, ConsistentRead=True
+        ).get("Item")
+        return item
+
+
+def _to_connection(item: dict[str, Any]) -> StoredConnection:
+    def text(name: str) -> str | None:
+        value = item.get(name)
+        return value["S"] if value else None
+
+    return StoredConnection(
+        cid=item["cid"]["S"],
+        environment=item["environment"]["S"],
+        mode=item["mode"]["S"],
+        masked_server_key=item["masked_server_key"]["S"],
+        masked_client_key=item["masked_client_key"]["S"],
+        partner_id=text("partner_id"),
+        merchant_id=text("merchant_id"),
+        connected_at=datetime.fromisoformat(item["connected_at"]["S"]),
+        updated_at=datetime.fromisoformat(item["updated_at"]["S"]),
+    )
