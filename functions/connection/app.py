@@ -1,0 +1,51 @@
+"""ConnectionFunction: GET/PUT/DELETE /v1/connection (roles admin, spv). PRD S01, connection half."""
+
+from __future__ import annotations
+
+from functools import cache, partial
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from midtrans_native import deps
+from midtrans_native.actions.connection import connect, disconnect, get_connection
+from midtrans_native.api import build_resolver, require_caller
+from midtrans_native.models.api import ConnectionView, ConnectRequest
+from midtrans_native.models.common import Locale
+from midtrans_native.observability import logger, metrics, tracer
+
+ADMIN_ROLES = frozenset({"admin", "spv"})
+
+
+@cache
+def get_app() -> APIGatewayHttpResolver:
+    app = build_resolver()
+
+    @app.get("/v1/connection", summary="Midtrans connection status (masked)", tags=["admin"])
+    def get_midtrans_connection() -> ConnectionView:
+        caller = require_caller(app, roles=ADMIN_ROLES)
+        return get_connection(caller, store=deps.connection_store())
+
+    @app.put("/v1/connection", summary="Connect or re-authorize the Midtrans account", tags=["admin"])
+    def put_midtrans_connection(request: ConnectRequest) -> ConnectionView:
+        caller = require_caller(app, roles=ADMIN_ROLES)
+        deadline = deps.deadline(app.lambda_context)
+        return connect(
+            request, caller, store=deps.connection_store(), core_api=partial(deps.core_api, deadline=deadline)
+        )
+
+    @app.delete("/v1/connection", summary="Disconnect: credentials and cached tokens are removed", tags=["admin"])
+    def delete_midtrans_connection(locale: Annotated[Locale, Query()] = "en") -> ConnectionView:
+        caller = require_caller(app, roles=ADMIN_ROLES)
+        return disconnect(caller, store=deps.connection_store(), token_cache=deps.token_cache_store(), locale=locale)
+
+    return app
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return get_app().resolve(event, context)
