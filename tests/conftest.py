@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
+import logging
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+# Powertools reads these when the Logger/Metrics are created (module import), as Lambda's environment would.
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "midtrans-native-actions")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "MidtransNativeActions")
+
 from midtrans_native import deps
+from midtrans_native.observability import logger as service_logger
+from midtrans_native.observability import metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS = ROOT / "events"
@@ -38,6 +47,7 @@ def _environment(monkeypatch: pytest.MonkeyPatch):
     deps.reset()
     yield
     deps.reset()
+    metrics.clear_metrics()  # the Metrics object is process-global, as in a warm Lambda
 
 
 def load_event(name: str, *, body: Any = None, claims: dict[str, str] | None = None) -> dict[str, Any]:
@@ -68,6 +78,23 @@ def lambda_context() -> FakeLambdaContext:
     return FakeLambdaContext()
 
 
+@pytest.fixture
+def log_output():
+    """Everything the service logger writes, formatted exactly as in Lambda (Powertools' JSON formatter)."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(service_logger.registered_formatter)
+    service_logger._logger.addHandler(handler)
+    try:
+        yield buffer
+    finally:
+        service_logger._logger.removeHandler(handler)
+
+
+def emf_blobs(text: str) -> list[dict[str, Any]]:
+    return [r for r in log_records(text) if "_aws" in r]
+
+
 def log_records(text: str) -> list[dict[str, Any]]:
     """The JSON log lines Powertools wrote (EMF metric blobs included)."""
     records = []
@@ -81,5 +108,5 @@ def log_records(text: str) -> list[dict[str, Any]]:
     return records
 
 
-def events_named(text: str, event: str) -> list[dict[str, Any]]:
+def events_named(text: str, event: str | None) -> list[dict[str, Any]]:
     return [r for r in log_records(text) if r.get("event") == event]

@@ -7,6 +7,7 @@ low-cardinality dimensions only (action_type, failure_reason): never the tenant,
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -17,11 +18,13 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
+# Read-only routes (GET /v1/connection) add no metric; Powertools would warn on every such invocation.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
 def count(name: str, **dimensions: str) -> None:
-    """Emit one count now. Flushing immediately matters for ActionStarted: a Lambda killed by its
-    timeout never reaches log_metrics' flush, so "started but not succeeded" must be countable."""
+    """Emit one count now, not at the handler's flush. This matters for ActionStarted: a Lambda killed by
+    its timeout never reaches log_metrics' flush, so "started but not succeeded" must still be countable."""
     with single_metric(name=name, unit=MetricUnit.Count, value=1) as metric:
         for key, value in dimensions.items():
             metric.add_dimension(name=key, value=value)
@@ -67,7 +70,8 @@ class ActionTelemetry:
                 "duration_ms": self._duration_ms(),
             },
         )
-        count("ActionSucceeded", action_type=str(self._fields["action_type"]))
+        metrics.add_dimension(name="action_type", value=str(self._fields["action_type"]))
+        metrics.add_metric(name="ActionSucceeded", unit=MetricUnit.Count, value=1)
 
     def failed(self, failure_reason: str, detail: str) -> None:
         logger.warning(
@@ -80,7 +84,9 @@ class ActionTelemetry:
                 "duration_ms": self._duration_ms(),
             },
         )
-        count("ActionFailed", action_type=str(self._fields["action_type"]), failure_reason=failure_reason)
+        metrics.add_dimension(name="action_type", value=str(self._fields["action_type"]))
+        metrics.add_dimension(name="failure_reason", value=failure_reason)
+        metrics.add_metric(name="ActionFailed", unit=MetricUnit.Count, value=1)
 
     def _duration_ms(self) -> int:
         return round((self._clock() - self._started) * 1000)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
-
 from midtrans_native.models.midtrans import MidtransCredentials
+from pydantic import SecretStr
 
 SERVER_KEY = "SB-Mid-server-UNITTESTKEY0001"
 CREDENTIALS = MidtransCredentials(environment="sandbox", server_key=SecretStr(SERVER_KEY))
@@ -24,3 +23,25 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+class FakeCoreApi:
+    """Records every status read; answers with a transaction or raises what it was given."""
+
+    def __init__(self, answer: object) -> None:
+        self.answer = answer
+        self.calls: list[str] = []
+
+    def get_status(self, order_id: str) -> object:
+        self.calls.append(order_id)
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
+class FakeConnections:
+    def __init__(self, connected: bool = True) -> None:
+        self.connected = connected
+
+    def credentials(self, cid: str) -> tuple[object, MidtransCredentials] | None:
+        return (object(), CREDENTIALS) if self.connected else None

@@ -9,7 +9,6 @@ import requests
 import responses
 from hypothesis import given
 from hypothesis import strategies as st
-
 from midtrans_native.deadline import Deadline
 from midtrans_native.errors import (
     MidtransApiError,
@@ -42,8 +41,12 @@ FOUND = {
 def client() -> CoreApiClient:
     clock = FakeClock()
     transport = MidtransTransport(
-        requests.Session(), BASE, CREDENTIALS, Deadline(25, clock=clock),
-        retry=RetryPolicy(max_attempts=1), sleep=clock.sleep,
+        requests.Session(),
+        BASE,
+        CREDENTIALS,
+        Deadline(25, clock=clock),
+        retry=RetryPolicy(max_attempts=1),
+        sleep=clock.sleep,
     )
     return CoreApiClient(transport)
 
@@ -52,7 +55,11 @@ def client() -> CoreApiClient:
 def test_found_transaction_is_parsed_and_new_fields_are_ignored() -> None:
     responses.get(URL, json={**FOUND, "a_field_midtrans_added_later": {"x": 1}})
     status = client().get_status("ORDER-1")
-    assert (status.transaction_status, status.gross_amount_rupiah, status.payment_type) == ("settlement", 150000, "gopay")
+    assert (status.transaction_status, status.gross_amount_rupiah, status.payment_type) == (
+        "settlement",
+        150000,
+        "gopay",
+    )
 
 
 @responses.activate

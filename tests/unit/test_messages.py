@@ -5,7 +5,6 @@ from __future__ import annotations
 import string
 
 import pytest
-
 from midtrans_native.messages import MESSAGES, Msg, format_rupiah, render
 
 # BRIEF §4, verbatim ([x] placeholders become {x}).
@@ -41,7 +40,7 @@ def _placeholders(template: str) -> set[str]:
 @pytest.mark.parametrize("key", list(Msg))
 def test_every_message_exists_in_both_locales_with_the_same_placeholders(key: Msg) -> None:
     english, indonesian = MESSAGES[key]["en"], MESSAGES[key]["id"]
-    assert indonesian and indonesian != english or key in {Msg.CONNECTED}
+    assert (indonesian and indonesian != english) or key in {Msg.CONNECTED}
     assert _placeholders(english) == _placeholders(indonesian)
 
 

@@ -54,7 +54,8 @@ def view(connection: StoredConnection | None, message: str | None = None) -> Con
 def verify_credentials(client: CoreApiClient) -> None:
     """Prove the key with a read that changes nothing: a random order id Midtrans cannot know."""
     try:
-        client.get_status(f"midtrans-native-probe-{uuid.uuid4().hex}")
+        # 22 + 24 characters: inside Midtrans' 50-character order_id limit.
+        client.get_status(f"midtrans-native-probe-{uuid.uuid4().hex[:24]}")
     except TransactionNotFound:
         return
 

@@ -1,0 +1,1 @@
+"""Unit tests of the local stack: template reading, events, JWTs, the fake Lambda context."""
