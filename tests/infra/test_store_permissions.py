@@ -1,0 +1,59 @@
+"""Every DynamoDB/KMS call the layer's stores make is allowed by some function's policy.
+
+moto does not enforce IAM, so a store that switches from PutItem to UpdateItem passes every local
+test and fails only in AWS with AccessDenied. This test reads the stores' calls (ast, no import) and
+checks them against the grants in template.yaml.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+# Which resource each store's calls act on. A new store with AWS calls must be added here.
+STORE_TABLES = {"connections.py": "ConnectionsTable", "token_cache.py": "TokenCacheTable"}
+KMS_KEY = "CredentialsKey"
+
+
+def aws_calls(source: str) -> set[tuple[str, str]]:
+    """(service, operation) of calls like `self._dynamodb.update_item(...)` -> ("dynamodb", "UpdateItem")."""
+    calls = set()
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        owner = node.func.value
+        owner_name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
+        for service in ("dynamodb", "kms"):
+            if re.fullmatch(rf"_?{service}(_client)?", owner_name):
+                operation = "".join(part.capitalize() for part in node.func.attr.split("_"))
+                calls.add((service, operation))
+    return calls
+
+
+def test_call_scanner_reads_client_calls_only():
+    source = (
+        "class S:\n"
+        "    def f(self, kms):\n"
+        "        self._dynamodb.update_item(Key={})\n"
+        "        kms.generate_data_key(KeyId='k')\n"
+        "        self._table.get('x')\n"
+    )
+    assert aws_calls(source) == {("dynamodb", "UpdateItem"), ("kms", "GenerateDataKey")}
+
+
+def test_every_store_call_is_granted(repo_root, grants):
+    allowed = set().union(*grants.values())
+    stores = sorted((repo_root / "shared" / "midtrans_native" / "stores").glob("*.py"))
+    missing, unmapped, checked = [], [], 0
+    for path in stores:
+        calls = aws_calls(path.read_text(encoding="utf-8"))
+        if calls and path.name not in STORE_TABLES:
+            unmapped.append(path.name)
+        for service, operation in sorted(calls):
+            resource = KMS_KEY if service == "kms" else STORE_TABLES.get(path.name, "?")
+            checked += 1
+            if (f"{service}:{operation}", resource) not in allowed:
+                missing.append(f"{path.name}: {service}:{operation} on {resource}")
+    assert unmapped == []
+    assert missing == []
+    assert checked > 0

@@ -1,0 +1,124 @@
+"""Template invariants for tables, the credentials key and the functions' IAM policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# SAM policy templates that are narrow enough; anything broader must be an inline statement.
+ALLOWED_POLICY_TEMPLATES = {"KMSDecryptPolicy", "DynamoDBReadPolicy"}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def policy_violations(policies: list[Any]) -> list[str]:
+    """Why a function's Policies list is broader than this service allows (empty when it is fine)."""
+    problems = []
+    for policy in policies:
+        if isinstance(policy, str):
+            problems.append(f"managed policy {policy}")
+            continue
+        if "Statement" not in policy:
+            problems.extend(f"policy template {name}" for name in policy if name not in ALLOWED_POLICY_TEMPLATES)
+            continue
+        for statement in as_list(policy["Statement"]):
+            actions = [action.lower() for action in as_list(statement.get("Action", []))]
+            # "*", "dynamodb:*", "kms:*", and partial wildcards such as "dynamodb:Get*".
+            problems.extend(f"wildcard action {action}" for action in actions if "*" in action)
+            if "NotAction" in statement or "NotResource" in statement:
+                problems.append("NotAction/NotResource")
+            touches_data = any(action.startswith(("dynamodb:", "kms:")) for action in actions)
+            resources = as_list(statement.get("Resource", []))
+            if touches_data and any(isinstance(r, str) and "*" in r for r in resources):
+                problems.append(f"wildcard resource for {actions}")
+    return problems
+
+
+def test_policy_check_catches_broad_grants():
+    assert policy_violations(
+        [
+            "AmazonDynamoDBFullAccess",
+            {"DynamoDBCrudPolicy": {"TableName": "t"}},
+            {"Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": {"Fn::GetAtt": ["K", "Arn"]}}]},
+            {"Statement": [{"Effect": "Allow", "Action": "dynamodb:Get*", "Resource": {"Fn::GetAtt": ["T", "Arn"]}}]},
+            {"Statement": {"Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": "*"}},
+        ]
+    ) == [
+        "managed policy AmazonDynamoDBFullAccess",
+        "policy template DynamoDBCrudPolicy",
+        "wildcard action kms:*",
+        "wildcard action dynamodb:get*",
+        "wildcard resource for ['dynamodb:getitem']",
+    ]
+
+
+def test_no_function_policy_is_broader_than_needed(functions):
+    for name, props in functions.items():
+        assert policy_violations(props.get("Policies", [])) == [], name
+
+
+def test_check_payment_status_only_reads_connections_and_decrypts(grants):
+    assert grants["CheckPaymentStatusFunction"] == {
+        ("dynamodb:GetItem", "ConnectionsTable"),
+        ("kms:Decrypt", "CredentialsKey"),
+    }
+
+
+def test_connection_function_has_exactly_its_grants(grants):
+    assert grants["ConnectionFunction"] == {
+        ("dynamodb:GetItem", "ConnectionsTable"),
+        ("dynamodb:UpdateItem", "ConnectionsTable"),
+        ("dynamodb:DeleteItem", "ConnectionsTable"),
+        ("dynamodb:DeleteItem", "TokenCacheTable"),
+        ("kms:Encrypt", "CredentialsKey"),
+    }
+
+
+def test_every_table_is_on_demand_encrypted_backed_up_and_retained(resources):
+    tables = {name: r for name, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
+    assert set(tables) == {"ConnectionsTable", "TokenCacheTable"}
+    for name, table in tables.items():
+        props = table["Properties"]
+        assert props["BillingMode"] == "PAY_PER_REQUEST", name
+        assert props["SSESpecification"]["SSEEnabled"] is True, name
+        assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True, name
+        # CloudFormation names the tables; the functions get the names from the environment.
+        assert "TableName" not in props, name
+        assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain", name
+
+
+def test_table_keys_match_what_the_stores_use(resources):
+    connections = resources["ConnectionsTable"]["Properties"]
+    assert connections["KeySchema"] == [{"AttributeName": "cid", "KeyType": "HASH"}]
+    assert connections["AttributeDefinitions"] == [{"AttributeName": "cid", "AttributeType": "S"}]
+    tokens = resources["TokenCacheTable"]["Properties"]
+    assert tokens["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    assert tokens["AttributeDefinitions"] == [{"AttributeName": "pk", "AttributeType": "S"}]
+
+
+def test_token_cache_expires_items_on_ttl(resources):
+    ttl = resources["TokenCacheTable"]["Properties"]["TimeToLiveSpecification"]
+    assert ttl == {"AttributeName": "ttl", "Enabled": True}
+
+
+def test_credentials_key_rotates_and_has_a_stage_alias(resources):
+    key = resources["CredentialsKey"]
+    assert key["Type"] == "AWS::KMS::Key"
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == "Retain"
+    principals = [s["Principal"] for s in key["Properties"]["KeyPolicy"]["Statement"]]
+    assert principals == [{"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}]
+    alias = resources["CredentialsKeyAlias"]["Properties"]
+    assert alias["AliasName"] == {"Fn::Sub": "alias/midtrans-native-credentials-${Stage}"}
+    assert alias["TargetKeyId"] == {"Ref": "CredentialsKey"}
+
+
+def test_outputs_expose_the_api_tables_and_key(template):
+    assert set(template["Outputs"]) == {
+        "ApiUrl",
+        "ConnectionsTableName",
+        "TokenCacheTableName",
+        "CredentialsKeyArn",
+    }
+    assert "${MidtransActionsApi}" in template["Outputs"]["ApiUrl"]["Value"]["Fn::Sub"]
