@@ -80,7 +80,7 @@ test: lint typecheck pytest validate build ## Every check (what CI runs)
 bench: dev build ## Cold import and warm request timings, printed as a table
 	$(PY) bench/bench.py
 
-openapi: dev ## Write docs/openapi.json from the code
+openapi: dev ## Write docs/openapi.json from the code (a test fails when it drifts)
 	$(PY) -m midtrans_local.openapi > docs/openapi.json
 
 clean: ## Remove build output and caches (keeps the virtual environments)

@@ -10,7 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from midtrans_native import deps
 from midtrans_native.actions.check_payment_status import check_payment_status
-from midtrans_native.api import build_resolver, require_caller
+from midtrans_native.api import build_resolver, require_caller, route_responses
 from midtrans_native.models.api import PaymentStatusRequest, PaymentStatusResponse
 from midtrans_native.observability import logger, metrics, tracer
 
@@ -19,7 +19,13 @@ from midtrans_native.observability import logger, metrics, tracer
 def get_app() -> APIGatewayHttpResolver:
     app = build_resolver()
 
-    @app.post("/v1/payments/status", summary="Check a Midtrans payment's status", tags=["agent"])
+    @app.post(
+        "/v1/payments/status",
+        summary="Check a Midtrans payment's status",
+        description="Outcomes: ok, needs_order_id (no Midtrans call), not_found, failed (with failure_reason).",
+        tags=["agent"],
+        responses=route_responses(PaymentStatusResponse, 401, 403, 409, 422),
+    )
     def post_payment_status(request: PaymentStatusRequest) -> PaymentStatusResponse:
         caller = require_caller(app, roles={"ai_agent"})
         deadline = deps.deadline(app.lambda_context)

@@ -11,7 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from midtrans_native import deps
 from midtrans_native.actions.connection import connect, disconnect, get_connection
-from midtrans_native.api import build_resolver, require_caller
+from midtrans_native.api import build_resolver, require_caller, route_responses
 from midtrans_native.models.api import ConnectionView, ConnectRequest
 from midtrans_native.models.common import Locale
 from midtrans_native.observability import logger, metrics, tracer
@@ -23,12 +23,23 @@ ADMIN_ROLES = frozenset({"admin", "spv"})
 def get_app() -> APIGatewayHttpResolver:
     app = build_resolver()
 
-    @app.get("/v1/connection", summary="Midtrans connection status (masked)", tags=["admin"])
+    @app.get(
+        "/v1/connection",
+        summary="Midtrans connection status (masked)",
+        tags=["admin"],
+        responses=route_responses(ConnectionView, 401, 403),
+    )
     def get_midtrans_connection() -> ConnectionView:
         caller = require_caller(app, roles=ADMIN_ROLES)
         return get_connection(caller, store=deps.connection_store())
 
-    @app.put("/v1/connection", summary="Connect or re-authorize the Midtrans account", tags=["admin"])
+    @app.put(
+        "/v1/connection",
+        summary="Connect or re-authorize the Midtrans account",
+        description="Verifies the key against Midtrans before storing it. One account per tenant.",
+        tags=["admin"],
+        responses=route_responses(ConnectionView, 400, 401, 403, 422, 502, 504),
+    )
     def put_midtrans_connection(request: ConnectRequest) -> ConnectionView:
         caller = require_caller(app, roles=ADMIN_ROLES)
         deadline = deps.deadline(app.lambda_context)
@@ -36,7 +47,12 @@ def get_app() -> APIGatewayHttpResolver:
             request, caller, store=deps.connection_store(), core_api=partial(deps.core_api, deadline=deadline)
         )
 
-    @app.delete("/v1/connection", summary="Disconnect: credentials and cached tokens are removed", tags=["admin"])
+    @app.delete(
+        "/v1/connection",
+        summary="Disconnect: credentials and cached tokens are removed",
+        tags=["admin"],
+        responses=route_responses(ConnectionView, 401, 403, 422),
+    )
     def delete_midtrans_connection(locale: Annotated[Locale, Query()] = "en") -> ConnectionView:
         caller = require_caller(app, roles=ADMIN_ROLES)
         return disconnect(caller, store=deps.connection_store(), token_cache=deps.token_cache_store(), locale=locale)
