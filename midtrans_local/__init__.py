@@ -1,0 +1,1 @@
+"""Local, Docker-free stack: the API from template.yaml on moto, a Midtrans simulator and dev JWTs."""

@@ -1,0 +1,133 @@
+"""`MidtransSimulator`: the Python face of the simulator (start/stop, faults, state, call log)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any
+
+from midtrans_local.simulator.auth import PRODUCTION_SERVER_KEY, SANDBOX_SERVER_KEY
+from midtrans_local.simulator.routes import App
+from midtrans_local.simulator.server import SimulatorHTTPServer
+from midtrans_local.simulator.state import SimulatorState
+
+
+class MidtransSimulator:
+    """A stateful local stand-in for Midtrans' Core API v2 and Payment Link API.
+
+    Nothing listens until `start()`; state exists (seeded) from construction.
+    """
+
+    def __init__(self, server_keys: Iterable[str] = (SANDBOX_SERVER_KEY, PRODUCTION_SERVER_KEY)) -> None:
+        keys = tuple(server_keys)
+        if not keys or any(not key for key in keys):
+            raise ValueError("server_keys must hold at least one non-empty key")
+        self._state = SimulatorState(keys)
+        self._server: SimulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Listen on host:port (0 = any free port) in a daemon thread; return the base URL."""
+        if self._server is not None:
+            raise RuntimeError("the simulator is already running")
+        server = SimulatorHTTPServer((host, port), App(self._state))
+        bound_host, bound_port = server.server_address[:2]
+        self._state.base_url = f"http://{_url_host(str(bound_host))}:{bound_port}"
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="midtrans-simulator", daemon=True
+        )
+        self._thread.start()
+        return self._state.base_url
+
+    @property
+    def base_url(self) -> str:
+        if not self._state.base_url:
+            raise RuntimeError("the simulator has not been started")
+        return self._state.base_url
+
+    @property
+    def server_keys(self) -> tuple[str, ...]:
+        return self._state.server_keys
+
+    def stop(self) -> None:
+        """Stop listening. Safe to call twice."""
+        server, thread = self._server, self._thread
+        self._server, self._thread = None, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def reset(self) -> None:
+        """Back to the seeded state; payment links, faults and the call log are cleared."""
+        self._state.reset()
+
+    def add_fault(
+        self,
+        kind: str = "status",
+        status: int | None = None,
+        order_id: str | None = None,
+        times: int | None = None,
+        retry_after: int | str | None = None,
+        delay_seconds: float = 0.0,
+        method: str | None = None,
+        processed: bool = False,
+    ) -> dict[str, Any]:
+        """Inject a fault (see docs/simulator.md); returns its description. ValueError if invalid.
+
+        `status` defaults to 429 for kind "status" and 502 for kind "html".
+        """
+        fields = {
+            "kind": kind,
+            "status": status,
+            "order_id": order_id,
+            "times": times,
+            "retry_after": retry_after,
+            "delay_seconds": delay_seconds,
+            "method": method,
+            "processed": processed,
+        }
+        with self._state.lock:
+            return self._state.faults.add(fields).describe()
+
+    def clear_faults(self) -> int:
+        """Remove every fault; returns how many there were."""
+        with self._state.lock:
+            return self._state.faults.clear()
+
+    def faults(self) -> list[dict[str, Any]]:
+        with self._state.lock:
+            return self._state.faults.describe()
+
+    def calls(self) -> list[dict[str, Any]]:
+        """Every Midtrans API request received, oldest first (control calls are not logged)."""
+        return self._state.calls()
+
+    def transaction(self, order_id: str) -> dict[str, Any] | None:
+        """The status body of a stored transaction (order_id or transaction_id), or None."""
+        return self._state.transaction(order_id)
+
+    def payment_link(self, order_id: str) -> dict[str, Any] | None:
+        """A stored payment link's definition plus `deleted`, or None."""
+        return self._state.payment_link(order_id)
+
+    def __enter__(self) -> MidtransSimulator:
+        if self._server is None:
+            self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,103 @@
+"""Everything the simulator remembers, behind one lock.
+
+Every read-modify-write (a refund, a cancel, consuming a fault) happens while holding `lock`, so
+concurrent requests see Midtrans' one-at-a-time semantics: e.g. twenty parallel refunds with the same
+refund_key store exactly one refund.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from midtrans_local.simulator.faults import FaultBook
+from midtrans_local.simulator.model import Transaction, wib_now
+from midtrans_local.simulator.seed import FIRST_REFUND_CHARGEBACK_ID, seeded_transactions
+
+
+@dataclass
+class PaymentLink:
+    definition: dict[str, Any]
+    # DELETE deactivates a link; its order_id and payment_link_id stay taken.
+    deleted: bool = False
+
+
+@dataclass
+class Lookup:
+    """A transaction found by the id in a URL, and whether that id was the transaction_id."""
+
+    transaction: Transaction
+    by_transaction_id: bool
+
+
+@dataclass
+class SimulatorState:
+    server_keys: tuple[str, ...]
+    base_url: str = ""
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    transactions: dict[str, Transaction] = field(default_factory=dict)
+    order_id_by_transaction_id: dict[str, str] = field(default_factory=dict)
+    links: dict[str, PaymentLink] = field(default_factory=dict)
+    link_ids: set[str] = field(default_factory=set)
+    faults: FaultBook = field(default_factory=FaultBook)
+    call_log: list[dict[str, Any]] = field(default_factory=list)
+    next_refund_chargeback_id: int = FIRST_REFUND_CHARGEBACK_ID
+    next_link_number: int = 1
+
+    def __post_init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the seeded transactions; links, faults and the call log are cleared."""
+        with self.lock:
+            seeded = seeded_transactions(wib_now())
+            self.transactions = {t.order_id: t for t in seeded}
+            self.order_id_by_transaction_id = {t.transaction_id: t.order_id for t in seeded}
+            self.links = {}
+            self.link_ids = set()
+            self.faults = FaultBook()
+            self.call_log = []
+            self.next_refund_chargeback_id = FIRST_REFUND_CHARGEBACK_ID
+            self.next_link_number = 1
+
+    def find(self, ident: str) -> Lookup | None:
+        """The transaction an order_id or a transaction_id names. Caller holds the lock."""
+        if ident in self.transactions:
+            return Lookup(self.transactions[ident], by_transaction_id=False)
+        order_id = self.order_id_by_transaction_id.get(ident)
+        if order_id is None:
+            return None
+        return Lookup(self.transactions[order_id], by_transaction_id=True)
+
+    def order_id_of(self, ident: str) -> str:
+        """The order_id behind a URL id (a transaction_id resolves to its order), for logs and faults."""
+        with self.lock:
+            return self.order_id_by_transaction_id.get(ident, ident)
+
+    def take_refund_chargeback_id(self) -> int:
+        refund_id = self.next_refund_chargeback_id
+        self.next_refund_chargeback_id += 1
+        return refund_id
+
+    def record_call(self, call: dict[str, Any]) -> None:
+        with self.lock:
+            self.call_log.append(call)
+
+    def calls(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return copy.deepcopy(self.call_log)
+
+    def transaction(self, ident: str) -> dict[str, Any] | None:
+        """The status body Midtrans would answer now, signed with the first configured key."""
+        with self.lock:
+            found = self.find(ident)
+            return found.transaction.status_body(self.server_keys[0]) if found else None
+
+    def payment_link(self, order_id: str) -> dict[str, Any] | None:
+        with self.lock:
+            link = self.links.get(order_id)
+            if link is None:
+                return None
+            return {**copy.deepcopy(link.definition), "deleted": link.deleted}
