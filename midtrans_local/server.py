@@ -1,0 +1,425 @@
+"""The whole API on 127.0.0.1 without Docker: `python -m midtrans_local.server [--port N] [--template PATH]`.
+
+`LocalStack` reads template.yaml, starts moto in-process with the template's tables and keys, starts
+the Midtrans simulator (unless MIDTRANS_API_BASE_URL names another Midtrans-compatible server),
+seeds a demo tenant's connection and serves every HttpApi route like API Gateway would: JWT check,
+payload 2.0 event, in-process `lambda_handler(event, context)`, response mapping.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any, Protocol
+from urllib.parse import unquote
+
+from midtrans_local.aws import EmbeddedAws, create_resources_from_template
+from midtrans_local.context import FakeLambdaContext, environment_applied, lambda_runtime_environment
+from midtrans_local.events import (
+    HttpApiServer,
+    HttpResponse,
+    InvalidLambdaResponse,
+    build_http_api_event,
+    gateway_error,
+    lambda_result_to_http,
+)
+from midtrans_local.template import DEFAULT_TEMPLATE_PATH, SamTemplate, TemplateError
+from midtrans_local.tokens import Unauthorized, dev_jwt_secret, issue_dev_token, verify_authorization
+
+logger = logging.getLogger("midtrans_local")
+
+DEFAULT_PORT = 3000
+DEMO_TENANT = "tenant-demo"
+SEED_CLIENT_KEY = "SB-Mid-client-LOCALSIMULATOR01"
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+class MidtransServer(Protocol):
+    """What the stack needs from the Midtrans simulator (or anything shaped like it)."""
+
+    def start(self, host: str = ..., port: int = ...) -> str: ...
+    def stop(self) -> None: ...
+
+
+class LocalStack:
+    """Embedded AWS + Midtrans + the template's functions, served over HTTP on `host`."""
+
+    def __init__(
+        self,
+        template_path: str | Path = DEFAULT_TEMPLATE_PATH,
+        port: int = 0,
+        midtrans_base_url: str | None = None,
+        seed_tenant: str | None = DEMO_TENANT,
+        *,
+        host: str = "127.0.0.1",
+        jwt_secret: str | None = None,
+        log_level: str | None = None,
+        seed_server_key: str | None = None,
+        import_root: str | Path | None = None,
+    ) -> None:
+        self.template_path = Path(template_path)
+        self.port = port
+        self.host = host
+        self.seed_tenant = seed_tenant or None
+        self.simulator: MidtransServer | None = None
+        self.midtrans_base_url = midtrans_base_url or ""
+        self.api_url = ""
+        self.jwt_secret = jwt_secret or ""
+        self.seed_status: int | None = None  # status of the seeding PUT, None when not seeded
+        self.physical_ids: dict[str, str] = {}
+        self._external_midtrans = bool(midtrans_base_url)
+        self._log_level = log_level
+        self._seed_server_key = seed_server_key
+        self._import_root = Path(import_root) if import_root else None
+        self._aws = EmbeddedAws()
+        # One invocation at a time: env vars are process-global and moto's conditional writes are
+        # not atomic under threads. Fine for development, and what makes local results reproducible.
+        self._lock = threading.Lock()
+        self._handlers: dict[str, Handler] = {}
+        self._environments: dict[str, dict[str, str]] = {}
+        self._server: HttpApiServer | None = None
+        self._thread: threading.Thread | None = None
+        self._template: SamTemplate | None = None
+
+    @classmethod
+    def from_environment(cls, template_path: str | Path, port: int | None = None) -> LocalStack:
+        """A stack configured by PORT, MIDTRANS_API_BASE_URL, LOCAL_SEED_TENANT and LOG_LEVEL."""
+        return cls(
+            template_path,
+            port if port is not None else int(os.environ.get("PORT") or DEFAULT_PORT),
+            midtrans_base_url=os.environ.get("MIDTRANS_API_BASE_URL") or None,
+            seed_tenant=os.environ.get("LOCAL_SEED_TENANT", DEMO_TENANT),
+            log_level=os.environ.get("LOG_LEVEL") or None,
+        )
+
+    @property
+    def template(self) -> SamTemplate:
+        if self._template is None:
+            raise RuntimeError("the local stack is not started")
+        return self._template
+
+    def start(self) -> str:
+        """Start everything; returns the API's base URL, e.g. "http://127.0.0.1:3000"."""
+        try:
+            self._template = SamTemplate.load(self.template_path)
+            self.jwt_secret = self.jwt_secret or dev_jwt_secret()
+            self._aws.start()
+            _reset_layer_caches()
+            self.physical_ids = create_resources_from_template(self._template)
+            if not self._external_midtrans:
+                from midtrans_local.simulator import MidtransSimulator
+
+                simulator: MidtransServer = MidtransSimulator()
+                self.simulator = simulator
+                self.midtrans_base_url = simulator.start(host=self.host, port=0)
+            self._environments = {fid: self._environment(fid) for fid in self._template.functions}
+            # Bind now (connections queue in the backlog) so the URL is known while seeding.
+            self._server = HttpApiServer((self.host, self.port), self)
+            self.api_url = f"http://{self.host}:{self._server.server_address[1]}"
+            self._preload_handlers()
+            self._seed()
+            # A short poll interval: stop() waits for the serving loop to notice the shutdown.
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="local-api", daemon=True
+            )
+            self._thread.start()
+        except BaseException:
+            self.stop()
+            raise
+        logger.info("local API on %s, Midtrans at %s", self.api_url, self.midtrans_base_url)
+        return self.api_url
+
+    def stop(self) -> None:
+        """Stop the HTTP server, the simulator and moto; safe to call twice."""
+        if self._server is not None:
+            if self._thread is not None:
+                self._server.shutdown()
+                self._thread.join()
+            self._server.server_close()
+            self._server = self._thread = None
+        if self.simulator is not None:
+            self.simulator.stop()
+            self.simulator = None
+        self._aws.stop()
+        _reset_layer_caches()
+
+    def __enter__(self) -> LocalStack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
+        """Run one function in-process with `event` as given (no JWT check); returns its result.
+
+        An exception in the handler propagates, as a Lambda function error would.
+        """
+        spec = self.template.functions.get(logical_id)
+        if spec is None:
+            raise KeyError(f"no AWS::Serverless::Function {logical_id} in {self.template_path}")
+        timeout = self.template.function_number(logical_id, "Timeout", 3)
+        memory = self.template.function_number(logical_id, "MemorySize", 128)
+        payload = json.loads(json.dumps(event))  # the handler gets its own copy, as in Lambda
+        with self._lock, environment_applied(self._environments[logical_id]):
+            handler = self._handler(logical_id)
+            context = FakeLambdaContext(logical_id, timeout, memory)
+            started = time.monotonic()
+            result = handler(payload, context)
+            elapsed = time.monotonic() - started
+        if elapsed > timeout:
+            logger.warning(
+                "%s ran %.1f s, past its %d s Timeout (Lambda would have stopped it)", logical_id, elapsed, timeout
+            )
+        try:  # Lambda serialises the result to JSON; what cannot be is a function error
+            return json.loads(json.dumps(result))
+        except (TypeError, ValueError) as error:
+            raise RuntimeError(f"Runtime.MarshalError: the result of {logical_id} is not JSON") from error
+
+    def handle_request(
+        self, method: str, target: str, headers: Iterable[tuple[str, str]], body: bytes, source_ip: str
+    ) -> HttpResponse:
+        """One HTTP request through the emulated API Gateway (route, authorizer, function, response)."""
+        raw_path, _, query = target.partition("?")
+        path = unquote(raw_path)  # HTTP APIs hand the function a percent-decoded rawPath and path params
+        found = self.template.find_route(method, path)
+        if found is None:  # unknown path, or known path with another method: both 404 in HTTP APIs
+            logger.info("%s %s -> 404 (no route)", method, path)
+            return gateway_error(404)
+        route, path_parameters = found
+        header_list = list(headers)
+        claims = None
+        if route.authorizer is not None:
+            authorization = next((v for k, v in header_list if k.lower() == "authorization"), None)
+            try:
+                claims = verify_authorization(
+                    authorization,
+                    secret=self.jwt_secret,
+                    issuer=route.authorizer.issuer,
+                    audiences=route.authorizer.audiences,
+                )
+            except Unauthorized as reason:
+                logger.info("%s %s -> 401 (%s)", method, path, reason)
+                return gateway_error(401)
+        event = build_http_api_event(
+            method,
+            path,
+            route.route_key,
+            path_parameters,
+            query,
+            header_list,
+            body,
+            claims,
+            source_ip,
+            domain_name=self.api_url.removeprefix("http://"),
+        )
+        return self._call(route.function_id, event)
+
+    def _call(self, logical_id: str, event: dict[str, Any]) -> HttpResponse:
+        started = time.monotonic()
+        try:
+            response = lambda_result_to_http(self.invoke(logical_id, event))
+        except InvalidLambdaResponse:
+            logger.exception("%s returned a response API Gateway cannot map", logical_id)
+            response = gateway_error(500)
+        except Exception:
+            logger.exception("%s raised; API Gateway answers 500", logical_id)
+            response = gateway_error(500)
+        logger.info(
+            "%s -> %d (%s, %.0f ms)",
+            event["routeKey"],
+            response.status,
+            logical_id,
+            (time.monotonic() - started) * 1000,
+        )
+        response.headers.append(("apigw-requestid", event["requestContext"]["requestId"]))
+        return response
+
+    def _environment(self, logical_id: str) -> dict[str, str]:
+        env = self.template.function_environment(logical_id, self.physical_ids)
+        memory = self.template.function_number(logical_id, "MemorySize", 128)
+        env.update(lambda_runtime_environment(logical_id, memory))
+        env["POWERTOOLS_TRACE_DISABLED"] = "true"  # no X-Ray daemon locally
+        env["MIDTRANS_API_BASE_URL"] = self.midtrans_base_url
+        if self._log_level:
+            env["LOG_LEVEL"] = self._log_level
+            if "POWERTOOLS_LOG_LEVEL" in env:
+                env["POWERTOOLS_LOG_LEVEL"] = self._log_level
+        return env
+
+    def _handler(self, logical_id: str) -> Handler:
+        if logical_id not in self._handlers:
+            spec = self.template.functions[logical_id]
+            module = importlib.import_module(spec.module_name(self._import_root or Path.cwd()))
+            self._handlers[logical_id] = getattr(module, spec.handler_attribute)
+        return self._handlers[logical_id]
+
+    def _preload_handlers(self) -> None:
+        """Import every handler now, so the first request is fast; a broken one fails only its routes."""
+        for logical_id in self.template.functions:
+            try:
+                with self._lock, environment_applied(self._environments[logical_id]):
+                    self._handler(logical_id)
+            except TemplateError:
+                raise
+            except Exception:
+                logger.exception("cannot import the handler of %s; its routes will answer 500", logical_id)
+
+    def _seed(self) -> None:
+        if not self.seed_tenant:
+            return
+        route = next(
+            (
+                r
+                for r in self.template.routes
+                if r.function_id == "ConnectionFunction" and r.method == "PUT" and r.path == "/v1/connection"
+            ),
+            None,
+        )
+        if route is None:
+            logger.info("no ConnectionFunction with PUT /v1/connection in the template: tenant not seeded")
+            return
+        if self._seed_server_key is None:
+            from midtrans_local.simulator import SANDBOX_SERVER_KEY
+
+            self._seed_server_key = SANDBOX_SERVER_KEY
+        body = {"server_key": self._seed_server_key, "client_key": SEED_CLIENT_KEY, "environment": "sandbox"}
+        claims = {"cid": self.seed_tenant, "role": "admin", "plan": "ultimate", "sub": "local-seed"}
+        event = build_http_api_event(
+            "PUT",
+            route.path,
+            route.route_key,
+            body=body,
+            claims=claims,
+            domain_name=self.api_url.removeprefix("http://"),
+        )
+        self.seed_status = self._call(route.function_id, event).status
+        outcome = "connected" if 200 <= self.seed_status < 300 else "NOT connected"
+        logger.info("seed: tenant %s %s (PUT /v1/connection -> %d)", self.seed_tenant, outcome, self.seed_status)
+
+
+def _reset_layer_caches() -> None:
+    """The layer caches settings and clients per process, as a warm Lambda does. A new stack in the
+    same process (tests) is a cold start: another simulator URL, another moto."""
+    try:
+        from midtrans_native import deps
+    except ImportError:  # a template without this project's layer
+        return
+    deps.reset()
+
+
+DEMO_CURLS = (  # (method, path, role, body): shown when the template has the route
+    (
+        "POST",
+        "/v1/payments/status",
+        "ai_agent",
+        {"conversation_id": "conv-local-1", "order_id": "ORDER-SETTLEMENT-GOPAY-001", "locale": "en"},
+    ),
+    ("GET", "/v1/connection", "admin", None),
+)
+BANNER_TOKEN_TTL_SECONDS = 12 * 3600
+
+
+def banner(stack: LocalStack) -> str:
+    """What a developer needs on start: URLs, routes, how to get tokens, ready-to-paste curl lines."""
+    tenant = stack.seed_tenant or DEMO_TENANT
+    if stack.simulator is not None:
+        midtrans = f"{stack.midtrans_base_url}  (simulator)"
+    else:
+        midtrans = f"{stack.midtrans_base_url}  (MIDTRANS_API_BASE_URL)"
+    lines = [
+        "Midtrans native actions: local stack (no Docker)",
+        f"  API       {stack.api_url}   routes from {stack.template_path}",
+        f"  Midtrans  {midtrans}",
+        f"  AWS       moto in-process: {', '.join(sorted(stack.physical_ids)) or 'no resources'}",
+    ]
+    if stack.seed_status is not None:
+        lines.append(f"  Seed      tenant {tenant}: PUT /v1/connection -> {stack.seed_status}")
+    lines += ["", "Routes:"]
+    for route in stack.template.routes:
+        auth = "JWT" if route.authorizer else "open"
+        lines.append(f"  {route.method:<7} {route.path:<45} {route.function_id}  [{auth}]")
+    lines += [
+        "",
+        "Development tokens (roles: admin, spv, agent, ai_agent; signed with LOCAL_JWT_SECRET or the dev secret):",
+        f"  make token ROLE=ai_agent CID={tenant}",
+        f"  .venv/bin/python -m midtrans_local.tokens --role admin --cid {tenant} [--plan ultimate] [--ttl 3600]",
+    ]
+    curls = []
+    for method, path, role, body in DEMO_CURLS:
+        found = stack.template.find_route(method, path)
+        if found is None:
+            continue
+        route = found[0]
+        command = f"curl -s -X {method} {stack.api_url}{path}"
+        if route.authorizer is not None:
+            token = issue_dev_token(
+                tenant,
+                role,
+                ttl_seconds=BANNER_TOKEN_TTL_SECONDS,
+                secret=stack.jwt_secret,
+                issuer=route.authorizer.issuer,
+                audience=route.authorizer.audiences[0],
+            )
+            command += f" -H 'Authorization: Bearer {token}'"
+        if body is not None:
+            command += f" -H 'Content-Type: application/json' -d '{json.dumps(body, separators=(',', ':'))}'"
+        curls += [f"  # {method} {path} as {role} of {tenant}", f"  {command}"]
+    if curls:
+        lines += ["", f"Try it (tokens valid {BANNER_TOKEN_TTL_SECONDS // 3600} h):", *curls]
+    lines += ["", f"LOCAL_STACK_READY {stack.api_url}"]
+    return "\n".join(lines)
+
+
+def quiet_library_loggers() -> None:
+    """moto's `responses` logs every call it lets through to the simulator; botocore its credentials."""
+    for name in ("responses", "botocore.credentials"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m midtrans_local.server", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=None, help=f"TCP port on 127.0.0.1 (PORT, {DEFAULT_PORT}); 0 = any")
+    parser.add_argument("--template", default=str(DEFAULT_TEMPLATE_PATH), help="SAM template (template.yaml)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=(os.environ.get("LOG_LEVEL") or "INFO").upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    quiet_library_loggers()
+    stack = LocalStack.from_environment(args.template, args.port)
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        stack.start()
+    except (TemplateError, OSError) as error:
+        logger.error("local stack did not start: %s", error)
+        return 1
+    try:
+        print(banner(stack), flush=True)
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        logger.info("stopping the local stack")
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
