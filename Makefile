@@ -77,7 +77,7 @@ template-tests: dev ## Template invariants cfn-lint misses
 
 test: lint typecheck pytest validate build ## Every check (what CI runs)
 
-bench: dev build ## Cold import and warm request timings, printed as a table
+bench: dev ## Cold import and warm request timings, printed as a table
 	$(PY) bench/bench.py
 
 openapi: dev ## Write docs/openapi.json from the code (a test fails when it drifts)

@@ -1,0 +1,91 @@
+"""`make bench`: cold import of the status function (with and without precompiled bytecode) and warm
+request latency through the local stack. Prints a table; asserts nothing (speed is measured, not tested).
+
+Import times are taken in fresh interpreters (median of RUNS). "no .pyc" compiles every module on each run,
+which is what Lambda does when the deployment package ships no __pycache__ (/opt and /var/task are read-only).
+Numbers from a 2-core VM: use them to compare changes, not as Lambda's absolute cold start.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 7
+REQUESTS = 60
+IMPORT = "functions.check_payment_status.app"
+SNIPPET = f"import time; t = time.perf_counter(); import {IMPORT}; print(time.perf_counter() - t)"
+
+
+def _import_seconds(no_bytecode: bool) -> float:
+    env = {**os.environ, "POWERTOOLS_SERVICE_NAME": "bench", "POWERTOOLS_METRICS_NAMESPACE": "bench"}
+    command = [sys.executable, "-c", SNIPPET]
+    with tempfile.TemporaryDirectory() as empty_cache:
+        if no_bytecode:
+            env["PYTHONPYCACHEPREFIX"] = empty_cache  # an empty cache: every module is compiled
+            command.insert(1, "-B")  # …and nothing is written, so the next run compiles again
+        out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
+
+
+def cold_imports() -> list[tuple[str, float, float]]:
+    _import_seconds(no_bytecode=False)  # make sure the normal .pyc cache exists
+    rows = []
+    for label, no_bytecode in (("cold import, with .pyc", False), ("cold import, no .pyc", True)):
+        samples = [_import_seconds(no_bytecode) * 1000 for _ in range(RUNS)]
+        rows.append((label, statistics.median(samples), max(samples)))
+    return rows
+
+
+def warm_requests() -> list[tuple[str, float, float]]:
+    from midtrans_local.server import LocalStack
+    from midtrans_local.tokens import issue_dev_token
+
+    stack = LocalStack(template_path=str(ROOT / "template.yaml"), port=0)
+    url = stack.start()
+    try:
+        session = requests.Session()
+        agent = {"Authorization": f"Bearer {issue_dev_token('tenant-demo', 'ai_agent')}"}
+        admin = {"Authorization": f"Bearer {issue_dev_token('tenant-demo', 'admin')}"}
+        status = {"conversation_id": "bench", "order_id": "ORDER-SETTLEMENT-GOPAY-001"}
+        cases = [
+            ("POST /v1/payments/status (warm)", "POST", "/v1/payments/status", agent, status),
+            ("GET /v1/connection (warm)", "GET", "/v1/connection", admin, None),
+        ]
+        rows = []
+        for label, method, path, headers, body in cases:
+            session.request(method, url + path, headers=headers, json=body, timeout=30).raise_for_status()
+            samples = []
+            for _ in range(REQUESTS):
+                start = time.perf_counter()
+                session.request(method, url + path, headers=headers, json=body, timeout=30).raise_for_status()
+                samples.append((time.perf_counter() - start) * 1000)
+            samples.sort()
+            rows.append((label, statistics.median(samples), samples[int(len(samples) * 0.95) - 1]))
+        return rows
+    finally:
+        stack.stop()
+
+
+def main() -> None:
+    rows = cold_imports()
+    warm = warm_requests()
+    print(f"\n{'measurement':<36} {'median ms':>10} {'max/p95 ms':>11}")
+    print("-" * 59)
+    for label, median, worst in rows:
+        print(f"{label:<36} {median:>10.1f} {worst:>11.1f}")
+    for label, median, p95 in warm:
+        print(f"{label:<36} {median:>10.1f} {p95:>11.1f}")
+    print(f"\nimports: {RUNS} fresh interpreters each (max); requests: {REQUESTS} each after one warm-up (p95)")
+
+
+if __name__ == "__main__":
+    main()
