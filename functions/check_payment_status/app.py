@@ -8,6 +8,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from midtrans_native import deps
 from midtrans_native.actions.check_payment_status import check_payment_status
 from midtrans_native.api import build_resolver, require_caller, route_responses

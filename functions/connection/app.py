@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from midtrans_native import deps
 from midtrans_native.actions.connection import connect, disconnect, get_connection
 from midtrans_native.api import build_resolver, require_caller, route_responses

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 import responses
-from midtrans_native import deps
 from moto import mock_aws
 
 from midtrans_local.aws import create_resources_from_template
+from midtrans_native import deps
 from tests.conftest import ROOT, FakeLambdaContext, load_event
 
 SANDBOX = "https://api.sandbox.midtrans.com"

@@ -10,8 +10,8 @@ import boto3
 import pytest
 import requests
 import responses
-from midtrans_native.stores.connections import ConnectionStore
 
+from midtrans_native.stores.connections import ConnectionStore
 from tests.conftest import load_event
 
 from .conftest import NOT_FOUND_BODY, PROBE, SANDBOX, invoke

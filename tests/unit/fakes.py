@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from midtrans_native.models.midtrans import MidtransCredentials
 from pydantic import SecretStr
+
+from midtrans_native.models.midtrans import MidtransCredentials
 
 SERVER_KEY = "SB-Mid-server-UNITTESTKEY0001"
 CREDENTIALS = MidtransCredentials(environment="sandbox", server_key=SecretStr(SERVER_KEY))

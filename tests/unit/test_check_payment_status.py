@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from midtrans_native.actions.check_payment_status import check_payment_status
 from midtrans_native.errors import (
     MidtransApiError,
@@ -16,7 +17,6 @@ from midtrans_native.models.api import PaymentStatusRequest
 from midtrans_native.models.common import Caller
 from midtrans_native.models.midtrans import TransactionStatus
 from midtrans_native.observability import metrics
-
 from tests.conftest import emf_blobs, events_named
 
 from .fakes import FakeConnections, FakeCoreApi

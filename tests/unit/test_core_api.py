@@ -9,6 +9,7 @@ import requests
 import responses
 from hypothesis import given
 from hypothesis import strategies as st
+
 from midtrans_native.deadline import Deadline
 from midtrans_native.errors import (
     MidtransApiError,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import string
 
 import pytest
+
 from midtrans_native.messages import MESSAGES, Msg, format_rupiah, render
 
 # BRIEF §4, verbatim ([x] placeholders become {x}).

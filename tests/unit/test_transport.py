@@ -7,6 +7,7 @@ import base64
 import pytest
 import requests
 import responses
+
 from midtrans_native.deadline import Deadline
 from midtrans_native.errors import DeadlineExceeded, MidtransTimeout
 from midtrans_native.midtrans.transport import MidtransTransport, RetryPolicy
