@@ -14,7 +14,7 @@ export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help dev tools run invoke token test lint format typecheck pytest unit integration e2e \
-        validate build template-tests bench openapi clean
+        validate build layer-smoke template-tests bench openapi clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -69,13 +69,26 @@ validate: tools dev ## sam validate --lint and cfn-lint
 	$(SAM) validate --lint
 	$(VENV)/bin/cfn-lint template.yaml
 
-build: tools ## sam build (arm64, python3.11, no container)
+build: tools ## sam build (arm64, python3.11, no container), then precompile the artifacts
 	PATH="$(CURDIR)/$(TOOLS)/bin:$$PATH" $(SAM) build --parallel --cached
+	# Lambda cannot write __pycache__ into /opt or /var/task: ship bytecode (see make bench, no .pyc).
+	$(PYTHON) -m compileall -q -j0 .aws-sam/build
+
+layer-smoke: dev ## Import every handler with nothing but the layer's pinned packages (what Lambda has)
+	rm -rf .layer-smoke
+	$(PY) -m pip install -q --disable-pip-version-check --target .layer-smoke -r shared/requirements.txt 2>&1 \
+	  | grep -v 'is ignored' || true
+	@for fn in functions/*/; do \
+	  echo "layer-smoke: $$fn"; \
+	  POWERTOOLS_SERVICE_NAME=layer-smoke POWERTOOLS_METRICS_NAMESPACE=layer-smoke AWS_DEFAULT_REGION=ap-southeast-1 \
+	  PYTHONPATH="$(CURDIR)/.layer-smoke:$(CURDIR)/shared:$(CURDIR)/$$fn" \
+	  $(PYTHON) -S -c "import app; assert callable(app.lambda_handler)" || exit 1; \
+	done
 
 template-tests: dev ## Template invariants cfn-lint misses
 	$(VENV)/bin/pytest -q tests/infra
 
-test: lint typecheck pytest validate build ## Every check (what CI runs)
+test: lint typecheck pytest validate build layer-smoke ## Every check (what CI runs)
 
 bench: dev ## Cold import and warm request timings, printed as a table
 	$(PY) bench/bench.py
@@ -84,4 +97,4 @@ openapi: dev ## Write docs/openapi.json from the code (a test fails when it drif
 	$(PY) -m midtrans_local.openapi > docs/openapi.json
 
 clean: ## Remove build output and caches (keeps the virtual environments)
-	rm -rf .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .aws-sam .layer-smoke .pytest_cache .mypy_cache .ruff_cache

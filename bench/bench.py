@@ -8,6 +8,8 @@ Numbers from a 2-core VM: use them to compare changes, not as Lambda's absolute 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import statistics
 import subprocess
@@ -49,7 +51,7 @@ def warm_requests() -> list[tuple[str, float, float]]:
     from midtrans_local.server import LocalStack
     from midtrans_local.tokens import issue_dev_token
 
-    stack = LocalStack(template_path=str(ROOT / "template.yaml"), port=0)
+    stack = LocalStack(template_path=str(ROOT / "template.yaml"), port=0, log_level="WARNING")
     url = stack.start()
     try:
         session = requests.Session()
@@ -77,7 +79,8 @@ def warm_requests() -> list[tuple[str, float, float]]:
 
 def main() -> None:
     rows = cold_imports()
-    warm = warm_requests()
+    with contextlib.redirect_stdout(io.StringIO()):  # the handlers' JSON logs and EMF would bury the table
+        warm = warm_requests()
     print(f"\n{'measurement':<36} {'median ms':>10} {'max/p95 ms':>11}")
     print("-" * 59)
     for label, median, worst in rows:
