@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from cfnlint.decode import cfn_yaml
 
+from midtrans_local.template import merge_globals
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 API_ID = "MidtransActionsApi"
 
@@ -29,20 +31,6 @@ class Route:
     def route_key(self) -> str:
         """API Gateway's routeKey for this route, e.g. "POST /v1/payments/status"."""
         return f"{self.method.upper()} {self.path}"
-
-
-def merge_globals(global_props: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
-    """Apply SAM's Globals rules: maps merge key by key, lists concatenate, scalars are overridden."""
-    merged: dict[str, Any] = dict(global_props)
-    for key, value in own.items():
-        inherited = merged.get(key)
-        if isinstance(inherited, dict) and isinstance(value, dict):
-            merged[key] = merge_globals(inherited, value)
-        elif isinstance(inherited, list) and isinstance(value, list):
-            merged[key] = inherited + value
-        else:
-            merged[key] = value
-    return merged
 
 
 @pytest.fixture(scope="session")

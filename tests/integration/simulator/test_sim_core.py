@@ -9,8 +9,6 @@ import hashlib
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -23,8 +21,8 @@ from midtrans_local.simulator import (
     basic_auth_header,
     transaction_id_for,
 )
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SANDBOX = (SANDBOX_SERVER_KEY, "")
 TIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -49,18 +47,6 @@ EXPECTED = {
     "ORDER-FAILURE-001": ("failure", "202", "credit_card", "150000.00"),
     "ORDER-CHARGEBACK-001": ("chargeback", "200", "credit_card", "150000.00"),
 }
-
-
-@pytest.fixture(scope="module")
-def _running() -> Iterator[MidtransSimulator]:
-    with MidtransSimulator() as simulator:
-        yield simulator
-
-
-@pytest.fixture
-def sim(_running: MidtransSimulator) -> MidtransSimulator:
-    _running.reset()
-    return _running
 
 
 def get(sim: MidtransSimulator, path: str, auth: tuple[str, str] | None = SANDBOX) -> requests.Response:
