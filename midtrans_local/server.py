@@ -1,10 +1,4 @@
-"""The whole API on 127.0.0.1 without Docker: `python -m midtrans_local.server [--port N] [--template PATH]`.
-
-`LocalStack` reads template.yaml, starts moto in-process with the template's tables and keys, starts
-the Midtrans simulator (unless MIDTRANS_API_BASE_URL names another Midtrans-compatible server),
-seeds a demo tenant's connection and serves every HttpApi route like API Gateway would: JWT check,
-payload 2.0 event, in-process `lambda_handler(event, context)`, response mapping.
-"""
+"""The whole API on 127.0.0.1 without Docker: `python -m midtrans_local.server [--port N] [--template PATH]`."""
 
 from __future__ import annotations
 
@@ -24,6 +18,10 @@ from typing import Any, Protocol
 from urllib.parse import unquote
 
 from midtrans_local.aws import EmbeddedAws, create_resources_from_template
+
+# Re-exported (the `as` form marks it public for mypy): DEMO_TENANT was defined here before the banner moved out.
+from midtrans_local.banner import DEMO_TENANT as DEMO_TENANT
+from midtrans_local.banner import banner
 from midtrans_local.context import FakeLambdaContext, environment_applied, lambda_runtime_environment
 from midtrans_local.events import (
     HttpApiServer,
@@ -34,12 +32,11 @@ from midtrans_local.events import (
     lambda_result_to_http,
 )
 from midtrans_local.template import DEFAULT_TEMPLATE_PATH, SamTemplate, TemplateError
-from midtrans_local.tokens import Unauthorized, dev_jwt_secret, issue_dev_token, verify_authorization
+from midtrans_local.tokens import Unauthorized, dev_jwt_secret, verify_authorization
 
 logger = logging.getLogger("midtrans_local")
 
 DEFAULT_PORT = 3000
-DEMO_TENANT = "tenant-demo"
 SEED_CLIENT_KEY = "SB-Mid-client-LOCALSIMULATOR01"
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -52,7 +49,13 @@ class MidtransServer(Protocol):
 
 
 class LocalStack:
-    """Embedded AWS + Midtrans + the template's functions, served over HTTP on `host`."""
+    """Embedded AWS + Midtrans + the template's functions, served over HTTP on `host`.
+
+    Reads template.yaml, starts moto in-process with the template's tables and keys, starts the Midtrans
+    simulator (unless MIDTRANS_API_BASE_URL names another Midtrans-compatible server), seeds a demo
+    tenant's connection and serves every HttpApi route like API Gateway would: JWT check, payload 2.0
+    event, in-process `lambda_handler(event, context)`, response mapping.
+    """
 
     def __init__(
         self,
@@ -316,69 +319,6 @@ def _reset_layer_caches() -> None:
     except ImportError:  # a template without this project's layer
         return
     deps.reset()
-
-
-DEMO_CURLS = (  # (method, path, role, body): shown when the template has the route
-    (
-        "POST",
-        "/v1/payments/status",
-        "ai_agent",
-        {"conversation_id": "conv-local-1", "order_id": "ORDER-SETTLEMENT-GOPAY-001", "locale": "en"},
-    ),
-    ("GET", "/v1/connection", "admin", None),
-)
-BANNER_TOKEN_TTL_SECONDS = 12 * 3600
-
-
-def banner(stack: LocalStack) -> str:
-    """What a developer needs on start: URLs, routes, how to get tokens, ready-to-paste curl lines."""
-    tenant = stack.seed_tenant or DEMO_TENANT
-    if stack.simulator is not None:
-        midtrans = f"{stack.midtrans_base_url}  (simulator)"
-    else:
-        midtrans = f"{stack.midtrans_base_url}  (MIDTRANS_API_BASE_URL)"
-    lines = [
-        "Midtrans native actions: local stack (no Docker)",
-        f"  API       {stack.api_url}   routes from {stack.template_path}",
-        f"  Midtrans  {midtrans}",
-        f"  AWS       moto in-process: {', '.join(sorted(stack.physical_ids)) or 'no resources'}",
-    ]
-    if stack.seed_status is not None:
-        lines.append(f"  Seed      tenant {tenant}: PUT /v1/connection -> {stack.seed_status}")
-    lines += ["", "Routes:"]
-    for route in stack.template.routes:
-        auth = "JWT" if route.authorizer else "open"
-        lines.append(f"  {route.method:<7} {route.path:<45} {route.function_id}  [{auth}]")
-    lines += [
-        "",
-        "Development tokens (roles: admin, spv, agent, ai_agent; signed with LOCAL_JWT_SECRET or the dev secret):",
-        f"  make token ROLE=ai_agent CID={tenant}",
-        f"  .venv/bin/python -m midtrans_local.tokens --role admin --cid {tenant} [--plan ultimate] [--ttl 3600]",
-    ]
-    curls = []
-    for method, path, role, body in DEMO_CURLS:
-        found = stack.template.find_route(method, path)
-        if found is None:
-            continue
-        route = found[0]
-        command = f"curl -s -X {method} {stack.api_url}{path}"
-        if route.authorizer is not None:
-            token = issue_dev_token(
-                tenant,
-                role,
-                ttl_seconds=BANNER_TOKEN_TTL_SECONDS,
-                secret=stack.jwt_secret,
-                issuer=route.authorizer.issuer,
-                audience=route.authorizer.audiences[0],
-            )
-            command += f" -H 'Authorization: Bearer {token}'"
-        if body is not None:
-            command += f" -H 'Content-Type: application/json' -d '{json.dumps(body, separators=(',', ':'))}'"
-        curls += [f"  # {method} {path} as {role} of {tenant}", f"  {command}"]
-    if curls:
-        lines += ["", f"Try it (tokens valid {BANNER_TOKEN_TTL_SECONDS // 3600} h):", *curls]
-    lines += ["", f"LOCAL_STACK_READY {stack.api_url}"]
-    return "\n".join(lines)
 
 
 def quiet_library_loggers() -> None:

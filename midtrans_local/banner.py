@@ -1,0 +1,102 @@
+"""The startup banner of the local stack: URLs, routes, token commands and ready-to-paste curl lines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+from midtrans_local.template import SamTemplate
+from midtrans_local.tokens import issue_dev_token
+
+# Here rather than in server.py, which imports this module: the banner falls back to it for its examples
+# when no tenant is seeded, and the stack seeds it by default.
+DEMO_TENANT = "tenant-demo"
+
+
+# A Protocol rather than LocalStack itself: server.py imports this module, so importing it back would be circular.
+class BannerStack(Protocol):
+    """The parts of a started LocalStack the banner reads."""
+
+    @property
+    def api_url(self) -> str: ...
+    @property
+    def midtrans_base_url(self) -> str: ...
+    @property
+    def jwt_secret(self) -> str: ...
+    @property
+    def seed_tenant(self) -> str | None: ...
+    @property
+    def seed_status(self) -> int | None: ...
+    @property
+    def simulator(self) -> object | None: ...
+    @property
+    def physical_ids(self) -> Mapping[str, str]: ...
+    @property
+    def template_path(self) -> Path: ...
+    @property
+    def template(self) -> SamTemplate: ...
+
+
+DEMO_CURLS = (  # (method, path, role, body): shown when the template has the route
+    (
+        "POST",
+        "/v1/payments/status",
+        "ai_agent",
+        {"conversation_id": "conv-local-1", "order_id": "ORDER-SETTLEMENT-GOPAY-001", "locale": "en"},
+    ),
+    ("GET", "/v1/connection", "admin", None),
+)
+BANNER_TOKEN_TTL_SECONDS = 12 * 3600
+
+
+def banner(stack: BannerStack) -> str:
+    """What a developer needs on start: URLs, routes, how to get tokens, ready-to-paste curl lines."""
+    tenant = stack.seed_tenant or DEMO_TENANT
+    if stack.simulator is not None:
+        midtrans = f"{stack.midtrans_base_url}  (simulator)"
+    else:
+        midtrans = f"{stack.midtrans_base_url}  (MIDTRANS_API_BASE_URL)"
+    lines = [
+        "Midtrans native actions: local stack (no Docker)",
+        f"  API       {stack.api_url}   routes from {stack.template_path}",
+        f"  Midtrans  {midtrans}",
+        f"  AWS       moto in-process: {', '.join(sorted(stack.physical_ids)) or 'no resources'}",
+    ]
+    if stack.seed_status is not None:
+        lines.append(f"  Seed      tenant {tenant}: PUT /v1/connection -> {stack.seed_status}")
+    lines += ["", "Routes:"]
+    for route in stack.template.routes:
+        auth = "JWT" if route.authorizer else "open"
+        lines.append(f"  {route.method:<7} {route.path:<45} {route.function_id}  [{auth}]")
+    lines += [
+        "",
+        "Development tokens (roles: admin, spv, agent, ai_agent; signed with LOCAL_JWT_SECRET or the dev secret):",
+        f"  make token ROLE=ai_agent CID={tenant}",
+        f"  .venv/bin/python -m midtrans_local.tokens --role admin --cid {tenant} [--plan ultimate] [--ttl 3600]",
+    ]
+    curls = []
+    for method, path, role, body in DEMO_CURLS:
+        found = stack.template.find_route(method, path)
+        if found is None:
+            continue
+        route = found[0]
+        command = f"curl -s -X {method} {stack.api_url}{path}"
+        if route.authorizer is not None:
+            token = issue_dev_token(
+                tenant,
+                role,
+                ttl_seconds=BANNER_TOKEN_TTL_SECONDS,
+                secret=stack.jwt_secret,
+                issuer=route.authorizer.issuer,
+                audience=route.authorizer.audiences[0],
+            )
+            command += f" -H 'Authorization: Bearer {token}'"
+        if body is not None:
+            command += f" -H 'Content-Type: application/json' -d '{json.dumps(body, separators=(',', ':'))}'"
+        curls += [f"  # {method} {path} as {role} of {tenant}", f"  {command}"]
+    if curls:
+        lines += ["", f"Try it (tokens valid {BANNER_TOKEN_TTL_SECONDS // 3600} h):", *curls]
+    lines += ["", f"LOCAL_STACK_READY {stack.api_url}"]
+    return "\n".join(lines)
