@@ -39,6 +39,7 @@ def _environment(monkeypatch: pytest.MonkeyPatch):
         "CONNECTIONS_TABLE_NAME": "ConnectionsTable",
         "TOKEN_CACHE_TABLE_NAME": "TokenCacheTable",
         "CREDENTIALS_KEY_ID": "alias/not-created",
+        "CONFIRMATIONS_TABLE_NAME": "ConfirmationsTable",
         "MIDTRANS_API_BASE_URL": "",
     }.items():
         monkeypatch.setenv(name, value)
@@ -50,9 +51,16 @@ def _environment(monkeypatch: pytest.MonkeyPatch):
     metrics.clear_metrics()  # the Metrics object is process-global, as in a warm Lambda
 
 
-def load_event(name: str, *, body: Any = None, claims: dict[str, str] | None = None) -> dict[str, Any]:
-    """A deep copy of events/<name>.json, optionally with another body or other claims."""
+def load_event(
+    name: str, *, body: Any = None, claims: dict[str, str] | None = None, path: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """A deep copy of events/<name>.json, optionally with another body, other claims or path parameters."""
     event: dict[str, Any] = copy.deepcopy(json.loads((EVENTS / f"{name}.json").read_text()))
+    for key, value in (path or {}).items():
+        old = event["pathParameters"][key]
+        event["pathParameters"][key] = value
+        event["rawPath"] = event["rawPath"].replace(old, value)
+        event["requestContext"]["http"]["path"] = event["requestContext"]["http"]["path"].replace(old, value)
     if body is not None:
         event["body"] = body if isinstance(body, str) else json.dumps(body)
     if claims is not None:

@@ -26,8 +26,10 @@ _ROLE = TypeAdapter(Role)
 _ERROR_DESCRIPTIONS = {
     400: "Midtrans rejected the credentials",
     401: "The token carries no valid tenant and role",
-    403: "Role or plan not allowed on this route",
-    409: "The tenant has no Midtrans connection",
+    403: "Role or plan not allowed on this route, or the confirmation belongs to another conversation",
+    404: "No such confirmation for this tenant",
+    409: "The tenant has no Midtrans connection, or this decision is still being carried out (Retry-After)",
+    410: "The confirmation expired: ask the customer again",
     422: "The request is invalid: the message says which field and why",
     502: "Midtrans answered with an error while verifying",
     504: "Midtrans did not answer in time while verifying",
@@ -62,10 +64,12 @@ def build_resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(RequestRefused)
     def _refused(exc: RequestRefused) -> Response[Any]:
-        return error_response(
+        response = error_response(
             exc.http_status,
             ErrorResponse(error=exc.error, message=exc.message, failure_reason=exc.failure_reason),
         )
+        response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response[Any]:

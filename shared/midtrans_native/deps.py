@@ -17,6 +17,7 @@ from midtrans_native.midtrans.core_api import CoreApiClient
 from midtrans_native.midtrans.transport import MidtransTransport, RetryPolicy
 from midtrans_native.models.midtrans import MidtransCredentials
 from midtrans_native.settings import get_settings
+from midtrans_native.stores.confirmations import ConfirmationStore
 from midtrans_native.stores.connections import ConnectionStore
 from midtrans_native.stores.token_cache import TokenCacheStore
 
@@ -50,6 +51,10 @@ def connection_store() -> ConnectionStore:
     return ConnectionStore(
         dynamodb_client(), kms_client(), settings.connections_table_name, settings.credentials_key_id
     )
+
+
+def confirmation_store() -> ConfirmationStore:
+    return ConfirmationStore(dynamodb_client(), get_settings().confirmations_table_name)
 
 
 def token_cache_store() -> TokenCacheStore:

@@ -58,6 +58,12 @@ class TransactionNotFound(MidtransError):
     failure_reason = "invalid_request"
 
 
+class TransactionNotModifiable(MidtransError):
+    """Midtrans refused to change the transaction (body "412"): its status does not allow it (any more)."""
+
+    failure_reason = "invalid_request"
+
+
 class DeadlineExceeded(MidtransTimeout):
     """The per-invocation deadline left no room to start (or continue) a call."""
 
@@ -65,9 +71,17 @@ class DeadlineExceeded(MidtransTimeout):
 class RequestRefused(Exception):
     """A request this service will not carry out. `api.build_resolver` maps it to HTTP in one place."""
 
-    def __init__(self, http_status: int, error: str, message: str, failure_reason: FailureReason | None = None) -> None:
+    def __init__(
+        self,
+        http_status: int,
+        error: str,
+        message: str,
+        failure_reason: FailureReason | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.http_status = http_status
         self.error = error
         self.message = message
         self.failure_reason = failure_reason
+        self.headers = headers or {}

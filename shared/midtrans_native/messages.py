@@ -23,6 +23,7 @@ class Msg(StrEnum):
     RATE_LIMITED = "rate_limited"
     LINK_TIMEOUT = "link_timeout"
     LINK_INVALID = "link_invalid"
+    CANCEL_NEEDS_ORDER_ID = "cancel_needs_order_id"
     CANCEL_PROMPT = "cancel_prompt"
     CANCEL_DONE = "cancel_done"
     CANCEL_NOT_ALLOWED = "cancel_not_allowed"
@@ -38,6 +39,10 @@ class Msg(StrEnum):
     CONNECTED = "connected"
     SAVE_WITHOUT_CONNECTION = "save_without_connection"
     NOT_CONNECTED = "not_connected"
+    CONFIRMATION_NOT_FOUND = "confirmation_not_found"
+    CONFIRMATION_EXPIRED = "confirmation_expired"
+    CONFIRMATION_OTHER_CONVERSATION = "confirmation_other_conversation"
+    DECISION_IN_PROGRESS = "decision_in_progress"
 
 
 MESSAGES: dict[Msg, dict[Locale, str]] = {
@@ -81,6 +86,10 @@ MESSAGES: dict[Msg, dict[Locale, str]] = {
     Msg.LINK_INVALID: {
         "en": "I was unable to create a payment link. Please contact support.",
         "id": "Saya tidak dapat membuat tautan pembayaran. Silakan hubungi dukungan.",
+    },
+    Msg.CANCEL_NEEDS_ORDER_ID: {
+        "en": "Could you share the order ID of the transaction you want to cancel?",
+        "id": "Boleh saya minta ID pesanan dari transaksi yang ingin Anda batalkan?",
     },
     Msg.CANCEL_PROMPT: {
         "en": "Are you sure you want to cancel order {order_id}? This action cannot be undone.",
@@ -147,6 +156,22 @@ MESSAGES: dict[Msg, dict[Locale, str]] = {
     Msg.NOT_CONNECTED: {
         "en": "Midtrans is not connected for this account. An admin must connect it first.",
         "id": "Midtrans belum terhubung untuk akun ini. Admin harus menghubungkannya terlebih dahulu.",
+    },
+    Msg.CONFIRMATION_NOT_FOUND: {
+        "en": "I couldn't find that confirmation. Please start the request again.",
+        "id": "Saya tidak dapat menemukan konfirmasi tersebut. Silakan mulai permintaan dari awal.",
+    },
+    Msg.CONFIRMATION_EXPIRED: {
+        "en": "This confirmation has expired and nothing was changed. Please start the request again.",
+        "id": "Konfirmasi ini sudah kedaluwarsa dan tidak ada yang diubah. Silakan mulai permintaan dari awal.",
+    },
+    Msg.CONFIRMATION_OTHER_CONVERSATION: {
+        "en": "This confirmation belongs to another conversation, so it cannot be answered here.",
+        "id": "Konfirmasi ini milik percakapan lain, sehingga tidak dapat dijawab di sini.",
+    },
+    Msg.DECISION_IN_PROGRESS: {
+        "en": "Your answer is already being processed. Please wait a moment.",
+        "id": "Jawaban Anda sedang diproses. Mohon tunggu sebentar.",
     },
 }
 

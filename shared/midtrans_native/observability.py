@@ -40,16 +40,19 @@ class ActionTelemetry:
         cid: str,
         conversation_id: str | None,
         order_id: str | None,
+        stage: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._clock = clock
         self._started = clock()
-        self._fields = {
+        self._fields: dict[str, str | None] = {
             "action_type": action_type,
             "order_id": order_id,
             "cid": cid,
             "conversation_id": conversation_id,
         }
+        if stage:  # cancel and refund run twice: the eligibility "precheck" and the confirmed "execute"
+            self._fields["stage"] = stage
 
     def executed(self) -> None:
         self._started = self._clock()
@@ -90,3 +93,9 @@ class ActionTelemetry:
 
     def _duration_ms(self) -> int:
         return round((self._clock() - self._started) * 1000)
+
+
+def log_confirmation(event: str, **fields: object) -> None:
+    """midtrans_confirmation_requested / _decided: with the conversation id, so support can reconstruct
+    exactly what the customer was asked and what they answered."""
+    logger.info(event, extra={"event": event, **fields})

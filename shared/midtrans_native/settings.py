@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     connections_table_name: str
     token_cache_table_name: str
     credentials_key_id: str
+    confirmations_table_name: str
+    # How long a customer has to answer a cancel/refund prompt (BRIEF §3: confirmations expire).
+    confirmation_ttl_seconds: int = Field(default=300, ge=30, le=1800)
     stage: str = "dev"
     # Empty means "the real Midtrans host for the tenant's environment"; the local stack points it at
     # the simulator, and anyone can point it at another Midtrans-compatible server.

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol
-
-from midtrans_native.errors import MidtransError, RequestRefused, TransactionNotFound
+from midtrans_native.actions.common import CoreApiFactory, CredentialsSource, failure_message, load_credentials
+from midtrans_native.errors import MidtransError, TransactionNotFound
 from midtrans_native.messages import Locale, Msg, format_rupiah, payment_type_text, render, status_text
-from midtrans_native.midtrans.core_api import CoreApiClient
 from midtrans_native.models.api import PaymentDetails, PaymentStatusRequest, PaymentStatusResponse
 from midtrans_native.models.common import Caller
-from midtrans_native.models.midtrans import MidtransCredentials, TransactionStatus
+from midtrans_native.models.midtrans import TransactionStatus
 from midtrans_native.observability import ActionTelemetry
-from midtrans_native.stores.connections import StoredConnection
 
 ACTION_TYPE = "check_payment_status"
-
-CoreApiFactory = Callable[[MidtransCredentials], CoreApiClient]
-
-
-class CredentialsSource(Protocol):
-    def credentials(self, cid: str) -> tuple[StoredConnection, MidtransCredentials] | None: ...
-
-
-def load_credentials(connections: CredentialsSource, caller: Caller, locale: Locale) -> MidtransCredentials:
-    loaded = connections.credentials(caller.cid)
-    if loaded is None:
-        raise RequestRefused(409, "not_connected", render(Msg.NOT_CONNECTED, locale))
-    return loaded[1]
 
 
 def check_payment_status(
@@ -60,7 +43,10 @@ def check_payment_status(
         telemetry.failed(exc.failure_reason, exc.detail)
         return PaymentStatusResponse(
             outcome="failed",
-            message=render(_failure_message(exc), locale),
+            message=render(
+                Msg.STATUS_TIMEOUT if exc.failure_reason == "timeout" else failure_message(exc, Msg.STATUS_FAILED),
+                locale,
+            ),
             locale=locale,
             order_id=order_id,
             failure_reason=exc.failure_reason,
@@ -84,14 +70,6 @@ def check_payment_status(
             settlement_time=transaction.settlement_time,
         ),
     )
-
-
-def _failure_message(exc: MidtransError) -> Msg:
-    if exc.failure_reason == "rate_limited":
-        return Msg.RATE_LIMITED
-    if exc.failure_reason == "timeout":
-        return Msg.STATUS_TIMEOUT
-    return Msg.STATUS_FAILED
 
 
 def _describe(transaction: TransactionStatus, order_id: str, locale: Locale) -> str:

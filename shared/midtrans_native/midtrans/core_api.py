@@ -18,6 +18,7 @@ from midtrans_native.errors import (
     MidtransInvalidRequest,
     MidtransRateLimited,
     TransactionNotFound,
+    TransactionNotModifiable,
 )
 from midtrans_native.midtrans.transport import MidtransReply, MidtransTransport
 from midtrans_native.models.common import validate_order_id
@@ -87,3 +88,20 @@ class CoreApiClient:
                 http_status=reply.http_status,
                 status_code=str(code),
             ) from None
+
+    def cancel(self, transaction_ref: str) -> TransactionStatus:
+        """POST /v2/{id}/cancel, sent exactly once (a mutating call is never retried here: a timeout is an
+        unknown outcome the caller reconciles with a status read). 412 means the status forbids it."""
+        reply = self._transport.request("POST", f"/v2/{order_path(transaction_ref)}/cancel", idempotent=False)
+        body = raise_for_common_failures(reply, "cancel")
+        code = reply.status_code
+        if code == 412:
+            raise TransactionNotModifiable("cancel: status_code 412", http_status=reply.http_status, status_code="412")
+        if code != 200:
+            raise MidtransApiError(
+                f"cancel: unexpected status_code {code}", http_status=reply.http_status, status_code=str(code)
+            )
+        try:
+            return TransactionStatus.model_validate(body)
+        except ValidationError:
+            raise MidtransApiError("cancel: body missing transaction fields", http_status=reply.http_status) from None

@@ -52,6 +52,36 @@ class PaymentStatusResponse(AgentResponse):
     payment: PaymentDetails | None = None
 
 
+class CancellationRequest(AgentRequest):
+    order_id: OptionalOrderId = Field(default=None, description="Order to cancel; absent → needs_order_id")
+
+
+class DecisionRequest(BaseModel):
+    """The customer's answer to a confirmation prompt, relayed by the agent from the same conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["confirm", "decline"]
+    conversation_id: ConversationId
+    locale: Locale | None = Field(default=None, description="Defaults to the locale of the prompt")
+
+
+class CancellationResponse(AgentResponse):
+    outcome: Literal["confirmation_required", "not_eligible", "needs_order_id", "not_found", "failed"]
+    order_id: str | None = None
+    transaction_status: str | None = None
+    confirmation_id: str | None = Field(default=None, description="Send the customer's answer to .../decision")
+    expires_at: datetime | None = None
+
+
+class CancellationDecisionResponse(AgentResponse):
+    outcome: Literal["cancelled", "declined", "not_eligible", "failed"]
+    confirmation_id: str
+    order_id: str
+    transaction_status: str | None = None
+    replayed: bool = Field(default=False, description="True when this repeats the first decision's result")
+
+
 # ---- admin routes -------------------------------------------------------------------------------
 
 _Key = Annotated[str, StringConstraints(min_length=8, max_length=200, pattern=r"^[A-Za-z0-9_\-:.]+$")]

@@ -1,0 +1,275 @@
+"""Cancel Transaction (PRD S04): an eligibility pre-check that asks the customer, then exactly one cancel
+for that customer's "yes".
+
+Money-safety rule: the cancel endpoint is called only by `decide_cancellation`, only after the
+confirmation record moved pending → executing by a conditional write for the same tenant and
+conversation, before it expired. Everything else (repeats, races, other conversations) sends nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from midtrans_native.actions.common import CoreApiFactory, CredentialsSource, failure_message, load_credentials
+from midtrans_native.errors import MidtransError, RequestRefused, TransactionNotFound, TransactionNotModifiable
+from midtrans_native.messages import Locale, Msg, render, status_text
+from midtrans_native.midtrans.core_api import CoreApiClient
+from midtrans_native.models.api import (
+    CancellationDecisionResponse,
+    CancellationRequest,
+    CancellationResponse,
+    DecisionRequest,
+)
+from midtrans_native.models.common import Caller
+from midtrans_native.models.midtrans import TransactionStatus
+from midtrans_native.observability import ActionTelemetry, log_confirmation
+from midtrans_native.stores.confirmations import Action, Confirmation, Refusal
+
+ACTION_TYPE = "cancel_transaction"
+# Longer than the Lambda timeout (29 s): a live execution is never taken over; a dead one is, later.
+LEASE_SECONDS = 35.0
+
+
+class ConfirmationRepository(Protocol):
+    def create(
+        self,
+        *,
+        cid: str,
+        conversation_id: str,
+        action: Action,
+        order_id: str,
+        transaction_id: str | None,
+        amount: int | None,
+        locale: str,
+        ttl_seconds: int,
+    ) -> Confirmation: ...
+    def get(self, confirmation_id: str) -> Confirmation | None: ...
+    def claim(
+        self, confirmation_id: str, *, cid: str, conversation_id: str, lease_seconds: float
+    ) -> Confirmation | Refusal: ...
+    def decline(
+        self, confirmation_id: str, *, cid: str, conversation_id: str, result: dict[str, Any]
+    ) -> Confirmation | Refusal: ...
+    def complete(self, confirmation_id: str, result: dict[str, Any]) -> None: ...
+    def release(self, confirmation_id: str, failure_reason: str) -> None: ...
+
+
+def is_cancellable(transaction: TransactionStatus) -> bool:
+    """pending and authorize; capture only for cards before settlement (reference §5)."""
+    status = transaction.transaction_status
+    return status in ("pending", "authorize") or (status == "capture" and transaction.payment_type == "credit_card")
+
+
+def request_cancellation(
+    request: CancellationRequest,
+    caller: Caller,
+    *,
+    connections: CredentialsSource,
+    core_api: CoreApiFactory,
+    confirmations: ConfirmationRepository,
+    ttl_seconds: int,
+) -> CancellationResponse:
+    locale = request.locale
+    credentials = load_credentials(connections, caller, locale)
+    order_id = request.order_id
+    if order_id is None:
+        return CancellationResponse(
+            outcome="needs_order_id", message=render(Msg.CANCEL_NEEDS_ORDER_ID, locale), locale=locale
+        )
+    telemetry = ActionTelemetry(
+        ACTION_TYPE, cid=caller.cid, conversation_id=request.conversation_id, order_id=order_id, stage="precheck"
+    )
+    telemetry.executed()
+    try:
+        transaction = core_api(credentials).get_status(order_id)
+    except TransactionNotFound:
+        telemetry.succeeded(response_status="404", outcome="not_found")
+        return CancellationResponse(
+            outcome="not_found", message=render(Msg.STATUS_NOT_FOUND, locale), locale=locale, order_id=order_id
+        )
+    except MidtransError as exc:
+        telemetry.failed(exc.failure_reason, exc.detail)
+        return CancellationResponse(
+            outcome="failed",
+            message=render(failure_message(exc, Msg.CANCEL_TIMEOUT), locale),
+            locale=locale,
+            order_id=order_id,
+            failure_reason=exc.failure_reason,
+        )
+
+    status = transaction.transaction_status
+    if not is_cancellable(transaction):
+        telemetry.succeeded(response_status=transaction.status_code, outcome="not_eligible")
+        return CancellationResponse(
+            outcome="not_eligible",
+            message=render(Msg.CANCEL_NOT_ALLOWED, locale, status=status_text(status, locale)),
+            locale=locale,
+            order_id=order_id,
+            transaction_status=status,
+        )
+    confirmation = confirmations.create(
+        cid=caller.cid,
+        conversation_id=request.conversation_id,
+        action="cancel",
+        order_id=order_id,
+        transaction_id=transaction.transaction_id,
+        amount=None,
+        locale=locale,
+        ttl_seconds=ttl_seconds,
+    )
+    expires_at = datetime.fromtimestamp(confirmation.expires_at, UTC)
+    log_confirmation(
+        "midtrans_confirmation_requested",
+        action="cancel",
+        confirmation_id=confirmation.confirmation_id,
+        cid=caller.cid,
+        conversation_id=request.conversation_id,
+        order_id=order_id,
+        transaction_status=status,
+        expires_at=expires_at.isoformat(),
+    )
+    telemetry.succeeded(response_status=transaction.status_code, outcome="confirmation_required")
+    return CancellationResponse(
+        outcome="confirmation_required",
+        message=render(Msg.CANCEL_PROMPT, locale, order_id=order_id),
+        locale=locale,
+        order_id=order_id,
+        transaction_status=status,
+        confirmation_id=confirmation.confirmation_id,
+        expires_at=expires_at,
+    )
+
+
+def decide_cancellation(
+    confirmation_id: str,
+    request: DecisionRequest,
+    caller: Caller,
+    *,
+    connections: CredentialsSource,
+    core_api: CoreApiFactory,
+    confirmations: ConfirmationRepository,
+) -> CancellationDecisionResponse:
+    known = confirmations.get(confirmation_id)
+    if known is None or known.cid != caller.cid or known.action != "cancel":
+        raise RequestRefused(404, "confirmation_not_found", render(Msg.CONFIRMATION_NOT_FOUND, request.locale or "en"))
+    locale: Locale = request.locale or known.locale  # type: ignore[assignment]
+    who = {"cid": caller.cid, "conversation_id": request.conversation_id}
+
+    if request.decision == "decline":
+        declined = _answer(known, "declined", render(Msg.CANCEL_DECLINED, locale), locale)
+        outcome = confirmations.decline(confirmation_id, **who, result=declined.model_dump(mode="json"))
+        if isinstance(outcome, Refusal):
+            return _refused(outcome, locale)
+        _log_decision(known, request, declined)
+        return declined
+
+    # Credentials first: a tenant that disconnected must not leave a claimed record behind.
+    credentials = load_credentials(connections, caller, locale)
+    claimed = confirmations.claim(confirmation_id, **who, lease_seconds=LEASE_SECONDS)
+    if isinstance(claimed, Refusal):
+        return _refused(claimed, locale)
+
+    telemetry = ActionTelemetry(
+        ACTION_TYPE,
+        cid=caller.cid,
+        conversation_id=request.conversation_id,
+        order_id=claimed.order_id,
+        stage="execute",
+    )
+    telemetry.executed()
+    try:
+        answer = _execute(core_api(credentials), claimed, locale)
+    except MidtransError as exc:
+        # Unknown or failed outcome: back to pending, so a later "yes" re-reads the truth before acting.
+        confirmations.release(confirmation_id, exc.failure_reason)
+        telemetry.failed(exc.failure_reason, exc.detail)
+        failed = _answer(claimed, "failed", render(failure_message(exc, Msg.CANCEL_TIMEOUT), locale), locale)
+        failed.failure_reason = exc.failure_reason
+        _log_decision(claimed, request, failed)
+        return failed
+    except Exception:
+        confirmations.release(confirmation_id, "api_error")
+        raise
+    confirmations.complete(confirmation_id, answer.model_dump(mode="json"))
+    telemetry.succeeded(response_status=answer.transaction_status or "", outcome=answer.outcome)
+    _log_decision(claimed, request, answer)
+    return answer
+
+
+def _execute(client: CoreApiClient, confirmation: Confirmation, locale: Locale) -> CancellationDecisionResponse:
+    """Re-read the status (the world may have changed while the customer thought), then cancel once."""
+    reference = confirmation.transaction_id or confirmation.order_id
+    transaction = client.get_status(reference)
+    if transaction.transaction_status == "cancel" and confirmation.attempts > 1:
+        # An earlier attempt's cancel landed although its answer was lost: report the truth.
+        return _cancelled(confirmation, locale)
+    if not is_cancellable(transaction):
+        return _not_eligible(confirmation, transaction.transaction_status, locale)
+    try:
+        client.cancel(reference)
+    except TransactionNotModifiable:
+        # Changed between our read and the cancel (paid, expired, or cancelled elsewhere): say what it is now.
+        now = client.get_status(reference).transaction_status
+        return _cancelled(confirmation, locale) if now == "cancel" else _not_eligible(confirmation, now, locale)
+    return _cancelled(confirmation, locale)
+
+
+def _answer(
+    confirmation: Confirmation, outcome: str, message: str, locale: Locale, transaction_status: str | None = None
+) -> CancellationDecisionResponse:
+    return CancellationDecisionResponse(
+        outcome=outcome,
+        message=message,
+        locale=locale,
+        confirmation_id=confirmation.confirmation_id,
+        order_id=confirmation.order_id,
+        transaction_status=transaction_status,
+    )
+
+
+def _cancelled(confirmation: Confirmation, locale: Locale) -> CancellationDecisionResponse:
+    message = render(Msg.CANCEL_DONE, locale, order_id=confirmation.order_id)
+    return _answer(confirmation, "cancelled", message, locale, "cancel")
+
+
+def _not_eligible(confirmation: Confirmation, status: str, locale: Locale) -> CancellationDecisionResponse:
+    message = render(Msg.CANCEL_NOT_ALLOWED, locale, status=status_text(status, locale))
+    return _answer(confirmation, "not_eligible", message, locale, status)
+
+
+def _refused(refusal: Refusal, locale: Locale) -> CancellationDecisionResponse:
+    if refusal.reason == "decided" and refusal.confirmation and refusal.confirmation.result:
+        replay = CancellationDecisionResponse.model_validate({**refusal.confirmation.result, "replayed": True})
+        log_confirmation(
+            "midtrans_confirmation_replayed",
+            confirmation_id=replay.confirmation_id,
+            order_id=replay.order_id,
+            outcome=replay.outcome,
+        )
+        return replay
+    if refusal.reason == "other_conversation":
+        raise RequestRefused(
+            403, "confirmation_other_conversation", render(Msg.CONFIRMATION_OTHER_CONVERSATION, locale)
+        )
+    if refusal.reason == "expired":
+        raise RequestRefused(410, "confirmation_expired", render(Msg.CONFIRMATION_EXPIRED, locale))
+    if refusal.reason == "in_progress":
+        raise RequestRefused(
+            409, "decision_in_progress", render(Msg.DECISION_IN_PROGRESS, locale), headers={"Retry-After": "2"}
+        )
+    raise RequestRefused(404, "confirmation_not_found", render(Msg.CONFIRMATION_NOT_FOUND, locale))
+
+
+def _log_decision(confirmation: Confirmation, request: DecisionRequest, answer: CancellationDecisionResponse) -> None:
+    log_confirmation(
+        "midtrans_confirmation_decided",
+        action="cancel",
+        confirmation_id=confirmation.confirmation_id,
+        cid=confirmation.cid,
+        conversation_id=request.conversation_id,
+        order_id=confirmation.order_id,
+        decision=request.decision,
+        outcome=answer.outcome,
+        failure_reason=answer.failure_reason,
+    )
