@@ -11,7 +11,11 @@ import ast
 import re
 
 # Which resource each store's calls act on. A new store with AWS calls must be added here.
-STORE_TABLES = {"connections.py": "ConnectionsTable", "token_cache.py": "TokenCacheTable"}
+STORE_TABLES = {
+    "connections.py": "ConnectionsTable",
+    "token_cache.py": "TokenCacheTable",
+    "confirmations.py": "ConfirmationsTable",
+}
 KMS_KEY = "CredentialsKey"
 
 

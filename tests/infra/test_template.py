@@ -13,6 +13,8 @@ LAYER_REF = {"Ref": "SharedLayer"}
 # The contract of brief §3 for the functions this template deploys so far.
 EXPECTED_ROUTES = {
     ("CheckPaymentStatusFunction", "POST /v1/payments/status"),
+    ("CancelTransactionFunction", "POST /v1/cancellations"),
+    ("CancelTransactionFunction", "POST /v1/cancellations/{confirmation_id}/decision"),
     ("ConnectionFunction", "GET /v1/connection"),
     ("ConnectionFunction", "PUT /v1/connection"),
     ("ConnectionFunction", "DELETE /v1/connection"),
@@ -36,7 +38,7 @@ def test_routes_are_exactly_the_contracted_ones(routes):
 
 
 def test_every_function_runs_python311_on_arm64(functions):
-    assert set(functions) == {"CheckPaymentStatusFunction", "ConnectionFunction"}
+    assert set(functions) == {"CheckPaymentStatusFunction", "CancelTransactionFunction", "ConnectionFunction"}
     for name, props in functions.items():
         assert props.get("Runtime") == "python3.11", name
         assert props.get("Architectures") == ["arm64"], name
@@ -145,6 +147,8 @@ def test_globals_environment_is_complete(template):
         "STAGE": {"Ref": "Stage"},
         "CONNECTIONS_TABLE_NAME": {"Ref": "ConnectionsTable"},
         "TOKEN_CACHE_TABLE_NAME": {"Ref": "TokenCacheTable"},
+        "CONFIRMATIONS_TABLE_NAME": {"Ref": "ConfirmationsTable"},
+        "CONFIRMATION_TTL_SECONDS": "300",
         "CREDENTIALS_KEY_ID": {"Ref": "CredentialsKey"},
         "ACTION_DEADLINE_SECONDS": "25",
         "MIDTRANS_API_BASE_URL": "",

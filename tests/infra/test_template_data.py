@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 # SAM policy templates that are narrow enough; anything broader must be an inline statement.
 ALLOWED_POLICY_TEMPLATES = {"KMSDecryptPolicy", "DynamoDBReadPolicy"}
 
@@ -65,6 +67,16 @@ def test_check_payment_status_only_reads_connections_and_decrypts(grants):
     }
 
 
+def test_cancel_function_reads_connections_and_drives_confirmations_only(grants):
+    assert grants["CancelTransactionFunction"] == {
+        ("dynamodb:GetItem", "ConnectionsTable"),
+        ("dynamodb:GetItem", "ConfirmationsTable"),
+        ("dynamodb:PutItem", "ConfirmationsTable"),
+        ("dynamodb:UpdateItem", "ConfirmationsTable"),
+        ("kms:Decrypt", "CredentialsKey"),
+    }
+
+
 def test_connection_function_has_exactly_its_grants(grants):
     assert grants["ConnectionFunction"] == {
         ("dynamodb:GetItem", "ConnectionsTable"),
@@ -77,7 +89,7 @@ def test_connection_function_has_exactly_its_grants(grants):
 
 def test_every_table_is_on_demand_encrypted_backed_up_and_retained(resources):
     tables = {name: r for name, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
-    assert set(tables) == {"ConnectionsTable", "TokenCacheTable"}
+    assert set(tables) == {"ConnectionsTable", "TokenCacheTable", "ConfirmationsTable"}
     for name, table in tables.items():
         props = table["Properties"]
         assert props["BillingMode"] == "PAY_PER_REQUEST", name
@@ -97,9 +109,15 @@ def test_table_keys_match_what_the_stores_use(resources):
     assert tokens["AttributeDefinitions"] == [{"AttributeName": "pk", "AttributeType": "S"}]
 
 
-def test_token_cache_expires_items_on_ttl(resources):
-    ttl = resources["TokenCacheTable"]["Properties"]["TimeToLiveSpecification"]
+@pytest.mark.parametrize("table", ["TokenCacheTable", "ConfirmationsTable"])
+def test_short_lived_tables_expire_items_on_ttl(resources, table):
+    ttl = resources[table]["Properties"]["TimeToLiveSpecification"]
     assert ttl == {"AttributeName": "ttl", "Enabled": True}
+
+
+def test_confirmations_are_keyed_by_confirmation_id(resources):
+    props = resources["ConfirmationsTable"]["Properties"]
+    assert props["KeySchema"] == [{"AttributeName": "confirmation_id", "KeyType": "HASH"}]
 
 
 def test_credentials_key_rotates_and_has_a_stage_alias(resources):
@@ -119,6 +137,7 @@ def test_outputs_expose_the_api_tables_and_key(template):
         "ApiUrl",
         "ConnectionsTableName",
         "TokenCacheTableName",
+        "ConfirmationsTableName",
         "CredentialsKeyArn",
     }
     assert "${MidtransActionsApi}" in template["Outputs"]["ApiUrl"]["Value"]["Fn::Sub"]
