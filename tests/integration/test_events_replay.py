@@ -10,7 +10,11 @@ import pytest
 from midtrans_local.server import LocalStack
 from tests.conftest import EVENTS, ROOT
 
-FUNCTIONS = {"check_payment_status": "CheckPaymentStatusFunction", "connection": "ConnectionFunction"}
+FUNCTIONS = {
+    "check_payment_status": "CheckPaymentStatusFunction",
+    "cancel_transaction": "CancelTransactionFunction",
+    "connection": "ConnectionFunction",
+}
 # file stem → (HTTP status, `outcome` / `status` / `error` the body must carry)
 EXPECTED = {
     "check_payment_status.settlement": (200, "ok"),
@@ -20,6 +24,14 @@ EXPECTED = {
     "check_payment_status.invalid_order_id": (422, "invalid_request"),
     "check_payment_status.malformed_body": (422, "invalid_request"),
     "check_payment_status.human_agent_forbidden": (403, "forbidden"),
+    "cancel_transaction.request_pending": (200, "confirmation_required"),
+    "cancel_transaction.request_settled": (200, "not_eligible"),
+    "cancel_transaction.request_needs_order_id": (200, "needs_order_id"),
+    "cancel_transaction.request_not_found": (200, "not_found"),
+    # The fixtures carry a fixed confirmation id no store has: the decision is refused and nothing is sent.
+    "cancel_transaction.decide_confirm": (404, "confirmation_not_found"),
+    "cancel_transaction.decide_decline": (404, "confirmation_not_found"),
+    "cancel_transaction.decide_invalid_id": (422, "invalid_request"),
     "connection.put_sandbox": (200, "connected"),
     "connection.put_wrong_key": (400, "connection_failed"),
     "connection.put_environment_mismatch": (422, "environment_mismatch"),
