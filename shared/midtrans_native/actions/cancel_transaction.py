@@ -9,7 +9,6 @@ conversation, before it expired. Everything else (repeats, races, other conversa
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Protocol
 
 from midtrans_native.actions.common import CoreApiFactory, CredentialsSource, failure_message, load_credentials
 from midtrans_native.errors import MidtransError, RequestRefused, TransactionNotFound, TransactionNotModifiable
@@ -24,35 +23,11 @@ from midtrans_native.models.api import (
 from midtrans_native.models.common import Caller
 from midtrans_native.models.midtrans import TransactionStatus
 from midtrans_native.observability import ActionTelemetry, log_confirmation
-from midtrans_native.stores.confirmations import Action, Confirmation, Refusal
+from midtrans_native.stores.confirmations import Confirmation, ConfirmationStore, Refusal
 
 ACTION_TYPE = "cancel_transaction"
 # Longer than the Lambda timeout (29 s): a live execution is never taken over; a dead one is, later.
 LEASE_SECONDS = 35.0
-
-
-class ConfirmationRepository(Protocol):
-    def create(
-        self,
-        *,
-        cid: str,
-        conversation_id: str,
-        action: Action,
-        order_id: str,
-        transaction_id: str | None,
-        amount: int | None,
-        locale: str,
-        ttl_seconds: int,
-    ) -> Confirmation: ...
-    def get(self, confirmation_id: str) -> Confirmation | None: ...
-    def claim(
-        self, confirmation_id: str, *, cid: str, conversation_id: str, lease_seconds: float
-    ) -> Confirmation | Refusal: ...
-    def decline(
-        self, confirmation_id: str, *, cid: str, conversation_id: str, result: dict[str, Any]
-    ) -> Confirmation | Refusal: ...
-    def complete(self, confirmation_id: str, result: dict[str, Any]) -> None: ...
-    def release(self, confirmation_id: str, failure_reason: str) -> None: ...
 
 
 def is_cancellable(transaction: TransactionStatus) -> bool:
@@ -67,7 +42,7 @@ def request_cancellation(
     *,
     connections: CredentialsSource,
     core_api: CoreApiFactory,
-    confirmations: ConfirmationRepository,
+    confirmations: ConfirmationStore,
     ttl_seconds: int,
 ) -> CancellationResponse:
     locale = request.locale
@@ -148,7 +123,7 @@ def decide_cancellation(
     *,
     connections: CredentialsSource,
     core_api: CoreApiFactory,
-    confirmations: ConfirmationRepository,
+    confirmations: ConfirmationStore,
 ) -> CancellationDecisionResponse:
     known = confirmations.get(confirmation_id)
     if known is None or known.cid != caller.cid or known.action != "cancel":
