@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from midtrans_native.actions.common import CoreApiFactory, CredentialsSource, failure_message, load_credentials
+from midtrans_native.actions.common import (
+    CoreApiFactory,
+    CredentialsSource,
+    failure_message,
+    load_credentials,
+    replay_or_refuse,
+)
 from midtrans_native.errors import MidtransError, RequestRefused, TransactionNotFound, TransactionNotModifiable
 from midtrans_native.messages import Locale, Msg, render, status_text
 from midtrans_native.midtrans.core_api import CoreApiClient
@@ -214,26 +220,7 @@ def _not_eligible(confirmation: Confirmation, status: str, locale: Locale) -> Ca
 
 
 def _refused(refusal: Refusal, locale: Locale) -> CancellationDecisionResponse:
-    if refusal.reason == "decided" and refusal.confirmation and refusal.confirmation.result:
-        replay = CancellationDecisionResponse.model_validate({**refusal.confirmation.result, "replayed": True})
-        log_confirmation(
-            "midtrans_confirmation_replayed",
-            confirmation_id=replay.confirmation_id,
-            order_id=replay.order_id,
-            outcome=replay.outcome,
-        )
-        return replay
-    if refusal.reason == "other_conversation":
-        raise RequestRefused(
-            403, "confirmation_other_conversation", render(Msg.CONFIRMATION_OTHER_CONVERSATION, locale)
-        )
-    if refusal.reason == "expired":
-        raise RequestRefused(410, "confirmation_expired", render(Msg.CONFIRMATION_EXPIRED, locale))
-    if refusal.reason == "in_progress":
-        raise RequestRefused(
-            409, "decision_in_progress", render(Msg.DECISION_IN_PROGRESS, locale), headers={"Retry-After": "2"}
-        )
-    raise RequestRefused(404, "confirmation_not_found", render(Msg.CONFIRMATION_NOT_FOUND, locale))
+    return CancellationDecisionResponse.model_validate(replay_or_refuse(refusal, locale))
 
 
 def _log_decision(confirmation: Confirmation, request: DecisionRequest, answer: CancellationDecisionResponse) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from midtrans_native.errors import MidtransError, RequestRefused
 from midtrans_native.messages import Locale, Msg, render
 from midtrans_native.midtrans.core_api import CoreApiClient
 from midtrans_native.models.common import Caller
 from midtrans_native.models.midtrans import MidtransCredentials
+from midtrans_native.observability import log_confirmation
+from midtrans_native.stores.confirmations import Refusal
 from midtrans_native.stores.connections import StoredConnection
 
 CoreApiFactory = Callable[[MidtransCredentials], CoreApiClient]
@@ -29,3 +31,33 @@ def load_credentials(connections: CredentialsSource, caller: Caller, locale: Loc
 def failure_message(exc: MidtransError, default: Msg) -> Msg:
     """Rate limiting has its own customer copy (BRIEF §2.5); everything else uses the action's copy."""
     return Msg.RATE_LIMITED if exc.failure_reason == "rate_limited" else default
+
+
+def replay_or_refuse(refusal: Refusal, locale: Locale) -> dict[str, Any]:
+    """A decision that did not win the confirmation: the first decision's stored answer (marked replayed),
+    or the refusal as HTTP: 403 other conversation, 410 expired, 409 + Retry-After while running, 404."""
+    if refusal.reason == "decided" and refusal.confirmation and refusal.confirmation.result:
+        replay = {**refusal.confirmation.result, "replayed": True}
+        log_confirmation(
+            "midtrans_confirmation_replayed",
+            action=refusal.confirmation.action,
+            confirmation_id=refusal.confirmation.confirmation_id,
+            order_id=refusal.confirmation.order_id,
+            outcome=replay.get("outcome"),
+        )
+        return replay
+    if refusal.reason == "other_conversation":
+        raise RequestRefused(
+            403, "confirmation_other_conversation", render(Msg.CONFIRMATION_OTHER_CONVERSATION, locale)
+        )
+    if refusal.reason == "expired":
+        raise RequestRefused(410, "confirmation_expired", render(Msg.CONFIRMATION_EXPIRED, locale))
+    if refusal.reason == "in_progress":
+        raise in_progress(locale)
+    raise RequestRefused(404, "confirmation_not_found", render(Msg.CONFIRMATION_NOT_FOUND, locale))
+
+
+def in_progress(locale: Locale) -> RequestRefused:
+    return RequestRefused(
+        409, "decision_in_progress", render(Msg.DECISION_IN_PROGRESS, locale), headers={"Retry-After": "2"}
+    )
