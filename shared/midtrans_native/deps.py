@@ -57,6 +57,27 @@ def confirmation_store() -> ConfirmationStore:
     return ConfirmationStore(dynamodb_client(), get_settings().confirmations_table_name)
 
 
+@cache
+def refund_idempotency_config() -> Any:
+    """One config per environment: the handler registers each invocation's context on it before the call."""
+    from midtrans_native.actions.refund_sender import idempotency_config  # Powertools idempotency: refund only
+
+    return idempotency_config()
+
+
+@cache
+def refund_sender() -> Any:
+    """send_refund wrapped by Powertools idempotency on DynamoDB, built on first use (the persistence
+    layer creates a boto3 client, which must not happen at import time)."""
+    from midtrans_native.actions.refund_sender import idempotent_sender
+
+    return idempotent_sender(
+        table_name=get_settings().idempotency_table_name,
+        dynamodb=dynamodb_client(),
+        config=refund_idempotency_config(),
+    )
+
+
 def token_cache_store() -> TokenCacheStore:
     return TokenCacheStore(dynamodb_client(), get_settings().token_cache_table_name)
 
@@ -80,5 +101,5 @@ def core_api(credentials: MidtransCredentials, deadline: Deadline) -> CoreApiCli
 
 
 def reset() -> None:
-    for cached in (dynamodb_client, kms_client, http_session, get_settings):
+    for cached in (dynamodb_client, kms_client, http_session, get_settings, refund_sender, refund_idempotency_config):
         cached.cache_clear()

@@ -64,6 +64,22 @@ class TransactionNotModifiable(MidtransError):
     failure_reason = "invalid_request"
 
 
+class RefundAmountRejected(TransactionNotModifiable):
+    """Midtrans refused the amount (body "414"): more than what is left to refund."""
+
+
+class DuplicateRefund(MidtransError):
+    """Midtrans already has a refund with this refund_key (body "406"): reconcile, it is not a failure."""
+
+    failure_reason = "api_error"
+
+
+class RefundRejectedByBank(MidtransError):
+    """Direct refund answered "202" with refund_amount 0.00: the bank said no. A failure, not a success."""
+
+    failure_reason = "api_error"
+
+
 class DeadlineExceeded(MidtransTimeout):
     """The per-invocation deadline left no room to start (or continue) a call."""
 

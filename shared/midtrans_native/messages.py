@@ -29,7 +29,13 @@ class Msg(StrEnum):
     CANCEL_NOT_ALLOWED = "cancel_not_allowed"
     CANCEL_DECLINED = "cancel_declined"
     CANCEL_TIMEOUT = "cancel_timeout"
+    REFUND_NEEDS_ORDER_ID = "refund_needs_order_id"
     REFUND_PROMPT = "refund_prompt"
+    REFUND_PROMPT_PARTIAL = "refund_prompt_partial"
+    REFUND_SLA = "refund_sla"
+    REFUND_ALREADY_REQUESTED = "refund_already_requested"
+    REFUND_AMOUNT_TOO_LARGE = "refund_amount_too_large"
+    REFUND_AMOUNT_MISMATCH = "refund_amount_mismatch"
     REFUND_DONE = "refund_done"
     REFUND_NOT_ALLOWED = "refund_not_allowed"
     REFUND_DECLINED = "refund_declined"
@@ -110,6 +116,33 @@ MESSAGES: dict[Msg, dict[Locale, str]] = {
     Msg.CANCEL_TIMEOUT: {
         "en": "Unable to cancel your transaction. Please try again or contact support.",
         "id": "Tidak dapat membatalkan transaksi Anda. Silakan coba lagi atau hubungi dukungan.",
+    },
+    Msg.REFUND_NEEDS_ORDER_ID: {
+        "en": "Could you share the order ID of the payment you want refunded?",
+        "id": "Boleh saya minta ID pesanan dari pembayaran yang ingin Anda kembalikan dananya?",
+    },
+    Msg.REFUND_PROMPT_PARTIAL: {
+        "en": "Are you sure you want to request a refund of {amount} for order {order_id}? "
+        "This action cannot be undone.",
+        "id": "Apakah Anda yakin ingin mengajukan pengembalian dana sebesar {amount} untuk pesanan {order_id}? "
+        "Tindakan ini tidak dapat dibatalkan.",
+    },
+    # BRIEF §2.7: submitted, and the bank may take some days; never that the money has arrived.
+    Msg.REFUND_SLA: {
+        "en": "Depending on your bank, it may take several business days for the money to reach your account.",
+        "id": "Tergantung bank Anda, dana mungkin memerlukan beberapa hari kerja untuk masuk ke rekening Anda.",
+    },
+    Msg.REFUND_ALREADY_REQUESTED: {
+        "en": "A refund for order {order_id} was already requested in this conversation.",
+        "id": "Pengembalian dana untuk pesanan {order_id} sudah diajukan dalam percakapan ini.",
+    },
+    Msg.REFUND_AMOUNT_TOO_LARGE: {
+        "en": "The amount is more than what can still be refunded for order {order_id} ({remainder}).",
+        "id": "Jumlah tersebut melebihi dana yang masih dapat dikembalikan untuk pesanan {order_id} ({remainder}).",
+    },
+    Msg.REFUND_AMOUNT_MISMATCH: {
+        "en": "The amount does not match the refund the customer was asked to confirm. Nothing was sent.",
+        "id": "Jumlah tidak sesuai dengan pengembalian dana yang diminta untuk dikonfirmasi. Tidak ada yang dikirim.",
     },
     Msg.REFUND_PROMPT: {
         "en": "Are you sure you want to request a refund for order {order_id}? This action cannot be undone.",

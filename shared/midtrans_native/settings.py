@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     token_cache_table_name: str
     credentials_key_id: str
     confirmations_table_name: str
+    # Powertools idempotency records (the refund's second layer). Only the refund function uses it.
+    idempotency_table_name: str = ""
     # How long a customer has to answer a cancel/refund prompt (BRIEF §3: confirmations expire).
     confirmation_ttl_seconds: int = Field(default=300, ge=30, le=1800)
     stage: str = "dev"

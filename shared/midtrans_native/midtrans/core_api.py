@@ -13,10 +13,13 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from midtrans_native.errors import (
+    DuplicateRefund,
     MidtransApiError,
     MidtransAuthError,
     MidtransInvalidRequest,
     MidtransRateLimited,
+    RefundAmountRejected,
+    RefundRejectedByBank,
     TransactionNotFound,
     TransactionNotModifiable,
 )
@@ -105,3 +108,32 @@ class CoreApiClient:
             return TransactionStatus.model_validate(body)
         except ValidationError:
             raise MidtransApiError("cancel: body missing transaction fields", http_status=reply.http_status) from None
+
+    def refund(self, transaction_ref: str, *, refund_key: str, amount: int, reason: str | None) -> TransactionStatus:
+        """POST /v2/{id}/refund with our refund_key, sent exactly once. Midtrans treats a repeated key as the same
+        refund (406), so a later retry with the same key can never become a second refund."""
+        payload: dict[str, object] = {"refund_key": refund_key, "amount": amount}
+        if reason:
+            payload["reason"] = reason
+        reply = self._transport.request(
+            "POST", f"/v2/{order_path(transaction_ref)}/refund", json=payload, idempotent=False
+        )
+        body = raise_for_common_failures(reply, "refund")
+        code = reply.status_code
+        detail = f"refund: status_code {code} (HTTP {reply.http_status})"
+        if code == 406:
+            raise DuplicateRefund(detail, http_status=reply.http_status, status_code="406")
+        if code == 412:
+            raise TransactionNotModifiable(detail, http_status=reply.http_status, status_code="412")
+        if code == 414:
+            raise RefundAmountRejected(detail, http_status=reply.http_status, status_code="414")
+        if code == 202 or (code == 200 and str(body.get("refund_amount", "")).strip() in {"0", "0.00"}):
+            raise RefundRejectedByBank(detail, http_status=reply.http_status, status_code=str(code))
+        if code != 200:
+            raise MidtransApiError(
+                f"refund: unexpected status_code {code}", http_status=reply.http_status, status_code=str(code)
+            )
+        try:
+            return TransactionStatus.model_validate(body)
+        except ValidationError:
+            raise MidtransApiError("refund: body missing transaction fields", http_status=reply.http_status) from None

@@ -82,6 +82,45 @@ class CancellationDecisionResponse(AgentResponse):
     replayed: bool = Field(default=False, description="True when this repeats the first decision's result")
 
 
+_RefundAmount = Annotated[int, Field(strict=True, gt=0, le=999_999_999_999, description="Whole rupiah")]
+_Reason = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
+class RefundRequest(AgentRequest):
+    order_id: OptionalOrderId = Field(default=None, description="Order to refund; absent → needs_order_id")
+    amount: _RefundAmount | None = Field(default=None, description="Absent = everything still refundable")
+    reason: _Reason | None = Field(default=None, description="Shown in the Midtrans dashboard")
+
+
+class RefundDecisionRequest(DecisionRequest):
+    amount: _RefundAmount | None = Field(
+        default=None, description="Optional cross-check: must equal the confirmed amount, or nothing is sent"
+    )
+
+
+class RefundResponse(AgentResponse):
+    outcome: Literal[
+        "confirmation_required", "not_eligible", "needs_order_id", "not_found", "failed", "already_requested"
+    ]
+    order_id: str | None = None
+    transaction_status: str | None = None
+    confirmation_id: str | None = None
+    expires_at: datetime | None = None
+    amount: int | None = Field(default=None, description="The amount the customer is asked to confirm")
+    refundable_amount: int | None = Field(default=None, description="What is still refundable (gross minus refunded)")
+    not_eligible_reason: Literal["status", "payment_method", "full_refund_only"] | None = None
+
+
+class RefundDecisionResponse(AgentResponse):
+    outcome: Literal["refunded", "declined", "not_eligible", "failed"]
+    confirmation_id: str
+    order_id: str
+    amount: int | None = None
+    refund_key: str | None = Field(default=None, description="Our idempotency key at Midtrans, for support")
+    transaction_status: str | None = None
+    replayed: bool = Field(default=False, description="True when this repeats the first decision's result")
+
+
 # ---- admin routes -------------------------------------------------------------------------------
 
 _Key = Annotated[str, StringConstraints(min_length=8, max_length=200, pattern=r"^[A-Za-z0-9_\-:.]+$")]

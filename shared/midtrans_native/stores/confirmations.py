@@ -38,6 +38,7 @@ class Confirmation:
     order_id: str
     transaction_id: str | None
     amount: int | None
+    reason: str | None
     locale: str
     state: State
     expires_at: float
@@ -74,6 +75,7 @@ class ConfirmationStore:
         amount: int | None,
         locale: str,
         ttl_seconds: int,
+        reason: str | None = None,
     ) -> Confirmation:
         now = self._clock()
         confirmation = Confirmation(
@@ -84,6 +86,7 @@ class ConfirmationStore:
             order_id=order_id,
             transaction_id=transaction_id,
             amount=amount,
+            reason=reason,
             locale=locale,
             state="pending",
             expires_at=round(now + ttl_seconds, 3),
@@ -107,10 +110,38 @@ class ConfirmationStore:
             item["transaction_id"] = {"S": transaction_id}
         if amount is not None:
             item["amount"] = {"N": str(amount)}
+        if reason:
+            item["reason"] = {"S": reason}
         self._dynamodb.put_item(
             TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(confirmation_id)"
         )
         return confirmation
+
+    def now(self) -> float:
+        return self._clock()
+
+    def remember_recent(self, confirmation: Confirmation, *, until: float) -> None:
+        """Point (tenant, conversation, action, order) at this confirmation until `until`, so a repeated
+        request in the same conversation gets this one back instead of a second prompt (dedupe window)."""
+        self._dynamodb.put_item(
+            TableName=self._table,
+            Item={
+                "confirmation_id": {"S": _recent_key(confirmation)},
+                "target": {"S": confirmation.confirmation_id},
+                "window_until": {"N": str(round(until, 3))},
+                "ttl": {"N": str(int(until) + RETENTION_SECONDS)},
+            },
+        )
+
+    def recent(self, *, cid: str, conversation_id: str, action: Action, order_id: str) -> Confirmation | None:
+        """The confirmation remembered for this (tenant, conversation, action, order), if its window is open."""
+        key = _RECENT.format(action=action, cid=cid, conversation_id=conversation_id, order_id=order_id)
+        pointer = self._dynamodb.get_item(
+            TableName=self._table, Key={"confirmation_id": {"S": key}}, ConsistentRead=True
+        ).get("Item")
+        if not pointer or float(pointer["window_until"]["N"]) <= self._clock():
+            return None
+        return self.get(pointer["target"]["S"])
 
     def get(self, confirmation_id: str) -> Confirmation | None:
         item = self._dynamodb.get_item(
@@ -222,6 +253,19 @@ class ConfirmationStore:
         return _to_confirmation(item)
 
 
+# Pointer items share the table; their keys are not UUIDs, so the decision routes can never address them.
+_RECENT = "recent#{action}#{cid}#{conversation_id}#{order_id}"
+
+
+def _recent_key(confirmation: Confirmation) -> str:
+    return _RECENT.format(
+        action=confirmation.action,
+        cid=confirmation.cid,
+        conversation_id=confirmation.conversation_id,
+        order_id=confirmation.order_id,
+    )
+
+
 def _why_refused(old: Confirmation | None, cid: str, conversation_id: str, now: float) -> Refusal:
     if old is None or old.cid != cid:
         return Refusal("not_found")  # another tenant's confirmation does not exist for this caller
@@ -253,6 +297,7 @@ def _to_confirmation(item: dict[str, Any]) -> Confirmation:
         order_id=item["order_id"]["S"],
         transaction_id=text("transaction_id"),
         amount=int(amount) if amount is not None else None,
+        reason=text("reason"),
         locale=item["locale"]["S"],
         state=item["state"]["S"],
         expires_at=float(item["expires_at"]["N"]),
