@@ -40,6 +40,7 @@ def _environment(monkeypatch: pytest.MonkeyPatch):
         "TOKEN_CACHE_TABLE_NAME": "TokenCacheTable",
         "CREDENTIALS_KEY_ID": "alias/not-created",
         "CONFIRMATIONS_TABLE_NAME": "ConfirmationsTable",
+        "IDEMPOTENCY_TABLE_NAME": "IdempotencyTable",
         "MIDTRANS_API_BASE_URL": "",
     }.items():
         monkeypatch.setenv(name, value)

@@ -15,6 +15,8 @@ EXPECTED_ROUTES = {
     ("CheckPaymentStatusFunction", "POST /v1/payments/status"),
     ("CancelTransactionFunction", "POST /v1/cancellations"),
     ("CancelTransactionFunction", "POST /v1/cancellations/{confirmation_id}/decision"),
+    ("RequestRefundFunction", "POST /v1/refunds"),
+    ("RequestRefundFunction", "POST /v1/refunds/{confirmation_id}/decision"),
     ("ConnectionFunction", "GET /v1/connection"),
     ("ConnectionFunction", "PUT /v1/connection"),
     ("ConnectionFunction", "DELETE /v1/connection"),
@@ -38,7 +40,12 @@ def test_routes_are_exactly_the_contracted_ones(routes):
 
 
 def test_every_function_runs_python311_on_arm64(functions):
-    assert set(functions) == {"CheckPaymentStatusFunction", "CancelTransactionFunction", "ConnectionFunction"}
+    assert set(functions) == {
+        "CheckPaymentStatusFunction",
+        "CancelTransactionFunction",
+        "RequestRefundFunction",
+        "ConnectionFunction",
+    }
     for name, props in functions.items():
         assert props.get("Runtime") == "python3.11", name
         assert props.get("Architectures") == ["arm64"], name
@@ -148,6 +155,7 @@ def test_globals_environment_is_complete(template):
         "CONNECTIONS_TABLE_NAME": {"Ref": "ConnectionsTable"},
         "TOKEN_CACHE_TABLE_NAME": {"Ref": "TokenCacheTable"},
         "CONFIRMATIONS_TABLE_NAME": {"Ref": "ConfirmationsTable"},
+        "IDEMPOTENCY_TABLE_NAME": {"Ref": "IdempotencyTable"},
         "CONFIRMATION_TTL_SECONDS": "300",
         "CREDENTIALS_KEY_ID": {"Ref": "CredentialsKey"},
         "ACTION_DEADLINE_SECONDS": "25",

@@ -77,6 +77,26 @@ def test_cancel_function_reads_connections_and_drives_confirmations_only(grants)
     }
 
 
+def test_refund_function_adds_only_the_idempotency_records(grants):
+    assert grants["RequestRefundFunction"] == {
+        ("dynamodb:GetItem", "ConnectionsTable"),
+        ("dynamodb:GetItem", "ConfirmationsTable"),
+        ("dynamodb:PutItem", "ConfirmationsTable"),
+        ("dynamodb:UpdateItem", "ConfirmationsTable"),
+        ("dynamodb:GetItem", "IdempotencyTable"),
+        ("dynamodb:PutItem", "IdempotencyTable"),
+        ("dynamodb:UpdateItem", "IdempotencyTable"),
+        ("dynamodb:DeleteItem", "IdempotencyTable"),
+        ("kms:Decrypt", "CredentialsKey"),
+    }
+
+
+def test_idempotency_table_matches_what_powertools_writes(resources):
+    props = resources["IdempotencyTable"]["Properties"]
+    assert props["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+
+
 def test_connection_function_has_exactly_its_grants(grants):
     assert grants["ConnectionFunction"] == {
         ("dynamodb:GetItem", "ConnectionsTable"),
@@ -89,7 +109,7 @@ def test_connection_function_has_exactly_its_grants(grants):
 
 def test_every_table_is_on_demand_encrypted_backed_up_and_retained(resources):
     tables = {name: r for name, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
-    assert set(tables) == {"ConnectionsTable", "TokenCacheTable", "ConfirmationsTable"}
+    assert set(tables) == {"ConnectionsTable", "TokenCacheTable", "ConfirmationsTable", "IdempotencyTable"}
     for name, table in tables.items():
         props = table["Properties"]
         assert props["BillingMode"] == "PAY_PER_REQUEST", name
@@ -138,6 +158,7 @@ def test_outputs_expose_the_api_tables_and_key(template):
         "ConnectionsTableName",
         "TokenCacheTableName",
         "ConfirmationsTableName",
+        "IdempotencyTableName",
         "CredentialsKeyArn",
     }
     assert "${MidtransActionsApi}" in template["Outputs"]["ApiUrl"]["Value"]["Fn::Sub"]

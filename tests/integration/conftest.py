@@ -30,6 +30,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         monkeypatch.setenv("CREDENTIALS_KEY_ID", ids["CredentialsKey"])
         monkeypatch.setenv("CONNECTIONS_TABLE_NAME", ids["ConnectionsTable"])
         monkeypatch.setenv("TOKEN_CACHE_TABLE_NAME", ids["TokenCacheTable"])
+        monkeypatch.setenv("CONFIRMATIONS_TABLE_NAME", ids["ConfirmationsTable"])
+        monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", ids["IdempotencyTable"])
         deps.reset()
         yield ids
 
