@@ -13,6 +13,7 @@ from tests.conftest import EVENTS, ROOT
 FUNCTIONS = {
     "check_payment_status": "CheckPaymentStatusFunction",
     "cancel_transaction": "CancelTransactionFunction",
+    "request_refund": "RequestRefundFunction",
     "connection": "ConnectionFunction",
 }
 # file stem → (HTTP status, `outcome` / `status` / `error` the body must carry)
@@ -32,6 +33,16 @@ EXPECTED = {
     "cancel_transaction.decide_confirm": (404, "confirmation_not_found"),
     "cancel_transaction.decide_decline": (404, "confirmation_not_found"),
     "cancel_transaction.decide_invalid_id": (422, "invalid_request"),
+    "request_refund.request_full": (200, "confirmation_required"),
+    "request_refund.request_partial": (200, "confirmation_required"),
+    "request_refund.request_va_not_eligible": (200, "not_eligible"),
+    "request_refund.request_pending_not_eligible": (200, "not_eligible"),
+    "request_refund.request_amount_too_large": (422, "amount_exceeds_remainder"),
+    "request_refund.request_fractional_amount": (422, "invalid_request"),
+    "request_refund.request_needs_order_id": (200, "needs_order_id"),
+    "request_refund.decide_confirm": (404, "confirmation_not_found"),
+    "request_refund.decide_decline": (404, "confirmation_not_found"),
+    "request_refund.decide_invalid_id": (422, "invalid_request"),
     "connection.put_sandbox": (200, "connected"),
     "connection.put_wrong_key": (400, "connection_failed"),
     "connection.put_environment_mismatch": (422, "environment_mismatch"),

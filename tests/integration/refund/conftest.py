@@ -1,0 +1,41 @@
+"""Refund tests reuse the cancel tier's simulator, connection and serialized-DynamoDB fixtures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from midtrans_local.simulator import MidtransSimulator
+from tests.conftest import load_event
+from tests.integration.cancel.conftest import _simulator, serialized_dynamodb, sim  # noqa: F401  (fixtures)
+from tests.integration.conftest import invoke
+
+
+def refunds_sent(simulator: MidtransSimulator, order_id: str) -> list[dict[str, Any]]:
+    return [
+        c
+        for c in simulator.calls()
+        if c["method"] == "POST" and c["path"].endswith("/refund") and c["order_id"] == order_id
+    ]
+
+
+def ask(order_id: str, conversation_id: str = "conv-3001", amount: Any = None, locale: str = "en") -> tuple[int, Any]:
+    body: dict[str, Any] = {"conversation_id": conversation_id, "order_id": order_id, "locale": locale}
+    if amount is not None:
+        body["amount"] = amount
+    return invoke("request_refund", load_event("request_refund.request_full", body=body))
+
+
+def decide(
+    confirmation_id: str,
+    decision: str = "confirm",
+    conversation_id: str = "conv-3001",
+    claims: dict[str, str] | None = None,
+    amount: int | None = None,
+) -> tuple[int, Any]:
+    body: dict[str, Any] = {"decision": decision, "conversation_id": conversation_id}
+    if amount is not None:
+        body["amount"] = amount
+    event = load_event(
+        "request_refund.decide_confirm", body=body, path={"confirmation_id": confirmation_id}, claims=claims
+    )
+    return invoke("request_refund", event)
