@@ -13,6 +13,8 @@ import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
 from midtrans_native.actions.common import (
     CoreApiFactory,
     CredentialsSource,
@@ -266,10 +268,11 @@ def decide_refund(
         failed.refund_key = refund_key
         _log_decision(claimed, request, failed)
         return failed
-    except Exception as exc:
+    except IdempotencyAlreadyInProgressError:
         confirmations.release(confirmation_id, "api_error")
-        if type(exc).__name__ == "IdempotencyAlreadyInProgressError":
-            raise in_progress(locale) from None  # another environment holds the POST right now
+        raise in_progress(locale) from None  # another environment holds the POST right now: 409, not 500
+    except Exception:
+        confirmations.release(confirmation_id, "api_error")
         raise
     confirmations.complete(confirmation_id, answer.model_dump(mode="json"))
     if answer.outcome == "refunded":
