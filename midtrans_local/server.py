@@ -254,6 +254,10 @@ class LocalStack:
         env.update(lambda_runtime_environment(logical_id, memory))
         env["POWERTOOLS_TRACE_DISABLED"] = "true"  # no X-Ray daemon locally
         env["MIDTRANS_API_BASE_URL"] = self.midtrans_base_url
+        # No AppConfig locally: the flag comes from a file in Powertools' schema (ON for eligible plans).
+        env["FEATURE_FLAGS_FILE"] = os.environ.get("FEATURE_FLAGS_FILE") or str(
+            Path(self.template_path).resolve().parent / "config" / "feature-flags.local.json"
+        )
         if self._log_level:
             env["LOG_LEVEL"] = self._log_level
             if "POWERTOOLS_LOG_LEVEL" in env:
@@ -279,36 +283,45 @@ class LocalStack:
                 logger.exception("cannot import the handler of %s; its routes will answer 500", logical_id)
 
     def _seed(self) -> None:
+        """Connect the demo tenant to Midtrans and add all four actions, through the real admin routes."""
         if not self.seed_tenant:
-            return
-        route = next(
-            (
-                r
-                for r in self.template.routes
-                if r.function_id == "ConnectionFunction" and r.method == "PUT" and r.path == "/v1/connection"
-            ),
-            None,
-        )
-        if route is None:
-            logger.info("no ConnectionFunction with PUT /v1/connection in the template: tenant not seeded")
             return
         if self._seed_server_key is None:
             from midtrans_local.simulator import SANDBOX_SERVER_KEY
 
             self._seed_server_key = SANDBOX_SERVER_KEY
         body = {"server_key": self._seed_server_key, "client_key": SEED_CLIENT_KEY, "environment": "sandbox"}
-        claims = {"cid": self.seed_tenant, "role": "admin", "plan": "ultimate", "sub": "local-seed"}
+        self.seed_status = self._seed_call("PUT", "/v1/connection", body)
+        if self.seed_status is None:
+            logger.info("no PUT /v1/connection in the template: tenant not seeded")
+            return
+        outcome = "connected" if 200 <= self.seed_status < 300 else "NOT connected"
+        logger.info("seed: tenant %s %s (PUT /v1/connection -> %d)", self.seed_tenant, outcome, self.seed_status)
+        from midtrans_native.models.admin import P0_ACTION_TYPES
+
+        for action_type in P0_ACTION_TYPES:
+            action = {
+                "action_type": action_type,
+                "action_name": action_type.replace("_", " ").title(),
+                "trigger_description": f"The customer wants to {action_type.replace('_', ' ')}.",
+            }
+            status = self._seed_call("POST", "/v1/actions", action)
+            logger.info("seed: tenant %s action %s (POST /v1/actions -> %s)", self.seed_tenant, action_type, status)
+
+    def _seed_call(self, method: str, path: str, body: dict[str, str]) -> int | None:
+        route = next((r for r in self.template.routes if r.method == method and r.path == path), None)
+        if route is None:
+            return None
+        claims = {"cid": self.seed_tenant or DEMO_TENANT, "role": "admin", "plan": "ultimate", "sub": "local-seed"}
         event = build_http_api_event(
-            "PUT",
+            method,
             route.path,
             route.route_key,
             body=body,
             claims=claims,
             domain_name=self.api_url.removeprefix("http://"),
         )
-        self.seed_status = self._call(route.function_id, event).status
-        outcome = "connected" if 200 <= self.seed_status < 300 else "NOT connected"
-        logger.info("seed: tenant %s %s (PUT /v1/connection -> %d)", self.seed_tenant, outcome, self.seed_status)
+        return self._call(route.function_id, event).status
 
 
 def _reset_layer_caches() -> None:

@@ -41,6 +41,9 @@ def _environment(monkeypatch: pytest.MonkeyPatch):
         "CREDENTIALS_KEY_ID": "alias/not-created",
         "CONFIRMATIONS_TABLE_NAME": "ConfirmationsTable",
         "IDEMPOTENCY_TABLE_NAME": "IdempotencyTable",
+        "ACTIONS_TABLE_NAME": "ActionsTable",
+        # The repository's local flag file: ON for eligible plans (tests that need OFF point elsewhere).
+        "FEATURE_FLAGS_FILE": str(ROOT / "config" / "feature-flags.local.json"),
         "MIDTRANS_API_BASE_URL": "",
     }.items():
         monkeypatch.setenv(name, value)

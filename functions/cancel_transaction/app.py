@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from midtrans_native import deps
 from midtrans_native.actions.cancel_transaction import decide_cancellation, request_cancellation
-from midtrans_native.api import build_resolver, require_caller, route_responses
+from midtrans_native.api import build_resolver, require_agent, route_responses
 from midtrans_native.models.api import (
     CancellationDecisionResponse,
     CancellationRequest,
@@ -27,7 +27,7 @@ from midtrans_native.settings import get_settings
 
 @cache
 def get_app() -> APIGatewayHttpResolver:
-    app = build_resolver()
+    app = build_resolver(roles={"ai_agent"})
 
     @app.post(
         "/v1/cancellations",
@@ -38,7 +38,7 @@ def get_app() -> APIGatewayHttpResolver:
         responses=route_responses(CancellationResponse, 401, 403, 409, 422),
     )
     def post_cancellation(request: CancellationRequest) -> CancellationResponse:
-        caller = require_caller(app, roles={"ai_agent"})
+        caller, _ = require_agent(app, "cancel_transaction", request.locale or "en", **deps.agent_gates())
         deadline = deps.deadline(app.lambda_context)
         return request_cancellation(
             request,
@@ -61,7 +61,7 @@ def get_app() -> APIGatewayHttpResolver:
         confirmation_id: Annotated[UUID, Path(description="From the confirmation_required answer")],
         request: DecisionRequest,
     ) -> CancellationDecisionResponse:
-        caller = require_caller(app, roles={"ai_agent"})
+        caller, _ = require_agent(app, "cancel_transaction", request.locale or "en", **deps.agent_gates())
         deadline = deps.deadline(app.lambda_context)
         return decide_cancellation(
             str(confirmation_id),

@@ -11,14 +11,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from midtrans_native import deps
 from midtrans_native.actions.check_payment_status import check_payment_status
-from midtrans_native.api import build_resolver, require_caller, route_responses
+from midtrans_native.api import build_resolver, require_agent, route_responses
 from midtrans_native.models.api import PaymentStatusRequest, PaymentStatusResponse
 from midtrans_native.observability import logger, metrics, tracer
 
 
 @cache
 def get_app() -> APIGatewayHttpResolver:
-    app = build_resolver()
+    app = build_resolver(roles={"ai_agent"})
 
     @app.post(
         "/v1/payments/status",
@@ -28,7 +28,7 @@ def get_app() -> APIGatewayHttpResolver:
         responses=route_responses(PaymentStatusResponse, 401, 403, 409, 422),
     )
     def post_payment_status(request: PaymentStatusRequest) -> PaymentStatusResponse:
-        caller = require_caller(app, roles={"ai_agent"})
+        caller, _ = require_agent(app, "check_payment_status", request.locale or "en", **deps.agent_gates())
         deadline = deps.deadline(app.lambda_context)
         return check_payment_status(
             request,

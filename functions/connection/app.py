@@ -12,17 +12,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from midtrans_native import deps
 from midtrans_native.actions.connection import connect, disconnect, get_connection
-from midtrans_native.api import build_resolver, require_caller, route_responses
+from midtrans_native.api import ADMIN_ROLES, build_resolver, require_admin, route_responses
 from midtrans_native.models.api import ConnectionView, ConnectRequest
 from midtrans_native.models.common import Locale
 from midtrans_native.observability import logger, metrics, tracer
 
-ADMIN_ROLES = frozenset({"admin", "spv"})
-
 
 @cache
 def get_app() -> APIGatewayHttpResolver:
-    app = build_resolver()
+    app = build_resolver(roles=ADMIN_ROLES)
 
     @app.get(
         "/v1/connection",
@@ -31,7 +29,7 @@ def get_app() -> APIGatewayHttpResolver:
         responses=route_responses(ConnectionView, 401, 403),
     )
     def get_midtrans_connection() -> ConnectionView:
-        caller = require_caller(app, roles=ADMIN_ROLES)
+        caller = require_admin(app, flags=deps.flag_store())
         return get_connection(caller, store=deps.connection_store())
 
     @app.put(
@@ -42,7 +40,7 @@ def get_app() -> APIGatewayHttpResolver:
         responses=route_responses(ConnectionView, 400, 401, 403, 422, 502, 504),
     )
     def put_midtrans_connection(request: ConnectRequest) -> ConnectionView:
-        caller = require_caller(app, roles=ADMIN_ROLES)
+        caller = require_admin(app, flags=deps.flag_store())
         deadline = deps.deadline(app.lambda_context)
         return connect(
             request, caller, store=deps.connection_store(), core_api=partial(deps.core_api, deadline=deadline)
@@ -55,7 +53,7 @@ def get_app() -> APIGatewayHttpResolver:
         responses=route_responses(ConnectionView, 401, 403, 422),
     )
     def delete_midtrans_connection(locale: Annotated[Locale, Query()] = "en") -> ConnectionView:
-        caller = require_caller(app, roles=ADMIN_ROLES)
+        caller = require_admin(app, flags=deps.flag_store())
         return disconnect(caller, store=deps.connection_store(), token_cache=deps.token_cache_store(), locale=locale)
 
     return app

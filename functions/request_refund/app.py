@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from midtrans_native import deps
 from midtrans_native.actions.request_refund import decide_refund, request_refund
-from midtrans_native.api import build_resolver, require_caller, route_responses
+from midtrans_native.api import build_resolver, require_agent, route_responses
 from midtrans_native.models.api import RefundDecisionRequest, RefundDecisionResponse, RefundRequest, RefundResponse
 from midtrans_native.observability import logger, metrics, tracer
 from midtrans_native.settings import get_settings
@@ -22,7 +22,7 @@ from midtrans_native.settings import get_settings
 
 @cache
 def get_app() -> APIGatewayHttpResolver:
-    app = build_resolver()
+    app = build_resolver(roles={"ai_agent"})
 
     @app.post(
         "/v1/refunds",
@@ -34,7 +34,7 @@ def get_app() -> APIGatewayHttpResolver:
         responses=route_responses(RefundResponse, 401, 403, 409, 422),
     )
     def post_refund(request: RefundRequest) -> RefundResponse:
-        caller = require_caller(app, roles={"ai_agent"})
+        caller, _ = require_agent(app, "request_refund", request.locale or "en", **deps.agent_gates())
         deadline = deps.deadline(app.lambda_context)
         return request_refund(
             request,
@@ -57,7 +57,7 @@ def get_app() -> APIGatewayHttpResolver:
         confirmation_id: Annotated[UUID, Path(description="From the confirmation_required answer")],
         request: RefundDecisionRequest,
     ) -> RefundDecisionResponse:
-        caller = require_caller(app, roles={"ai_agent"})
+        caller, _ = require_agent(app, "request_refund", request.locale or "en", **deps.agent_gates())
         deadline = deps.deadline(app.lambda_context)
         # Powertools sets the in-progress lock's expiry from the time this invocation has left.
         deps.refund_idempotency_config().register_lambda_context(app.lambda_context)

@@ -5,18 +5,30 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.feature_flags.base import StoreProvider
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from midtrans_native.errors import RequestRefused
+from midtrans_native.flags import integration_enabled
+from midtrans_native.messages import Msg, render
 from midtrans_native.models.api import ErrorResponse
-from midtrans_native.models.common import Caller, Role, TenantId
+from midtrans_native.models.common import Caller, Locale, Role, TenantId
 from midtrans_native.observability import logger
+from midtrans_native.stores.actions import ConfiguredAction
+from midtrans_native.stores.connections import StoredConnection
 
+ADMIN_ROLES = frozenset({"admin", "spv"})
+ACTION_TYPE_LABELS = {
+    "check_payment_status": "Check Payment Status",
+    "create_payment_link": "Create Payment Link",
+    "cancel_transaction": "Cancel Transaction",
+    "request_refund": "Request Refund",
+}
 # BRIEF §2.6: the plans the integration is sold on.
 ELIGIBLE_PLANS = frozenset({"sales_suite_plus", "ultimate", "qontak_360"})
 _TENANT = TypeAdapter(TenantId)
@@ -59,20 +71,30 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{location}: {error.get('msg', error.get('type', 'invalid'))}"
 
 
-def build_resolver() -> APIGatewayHttpResolver:
+def refused_response(exc: RequestRefused) -> Response[Any]:
+    response = error_response(
+        exc.http_status, ErrorResponse(error=exc.error, message=exc.message, failure_reason=exc.failure_reason)
+    )
+    response.headers.update(exc.headers)
+    return response
+
+
+def build_resolver(roles: Collection[str]) -> APIGatewayHttpResolver:
+    """A new resolver for one function, whose routes all serve `roles`."""
     app = APIGatewayHttpResolver(enable_validation=True)
 
     @app.exception_handler(RequestRefused)
     def _refused(exc: RequestRefused) -> Response[Any]:
-        response = error_response(
-            exc.http_status,
-            ErrorResponse(error=exc.error, message=exc.message, failure_reason=exc.failure_reason),
-        )
-        response.headers.update(exc.headers)
-        return response
+        return refused_response(exc)
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response[Any]:
+        # Powertools validates the body before the route runs; a caller who may not use this route at all
+        # still gets 403, never a description of what the body should have been.
+        try:
+            require_caller(app, roles)
+        except RequestRefused as refused:
+            return refused_response(refused)
         # Say which field and why, in words an agent can repeat; never echo the input (it may be a key).
         errors = [{"loc": list(e.get("loc", ())), "type": e.get("type"), "msg": e.get("msg")} for e in exc.errors()]
         message = "; ".join(_describe(e) for e in exc.errors()) or "The request body is not valid."
@@ -120,3 +142,47 @@ def require_caller(app: APIGatewayHttpResolver, roles: Collection[str]) -> Calle
         )
     logger.append_keys(cid=caller.cid, role=caller.role)
     return caller
+
+
+class ConnectionLookup(Protocol):
+    def get(self, cid: str) -> StoredConnection | None: ...
+
+
+class ActionLookup(Protocol):
+    def of_type(self, cid: str, action_type: str) -> ConfiguredAction | None: ...
+
+
+def require_enabled(caller: Caller, flags: StoreProvider, locale: Locale = "en") -> None:
+    """The feature flag gate (BRIEF §2.6): OFF by default, and OFF when its store cannot be read."""
+    if not integration_enabled(flags, caller):
+        raise RequestRefused(403, "feature_disabled", render(Msg.FEATURE_DISABLED, locale))
+
+
+def require_admin(app: APIGatewayHttpResolver, *, flags: StoreProvider) -> Caller:
+    """Admin routes: role admin/spv, an eligible plan, the flag on for the tenant."""
+    caller = require_caller(app, roles=ADMIN_ROLES)
+    require_enabled(caller, flags)
+    return caller
+
+
+def require_agent(
+    app: APIGatewayHttpResolver,
+    action_type: str,
+    locale: Locale,
+    *,
+    flags: StoreProvider,
+    connections: ConnectionLookup,
+    actions: ActionLookup,
+) -> tuple[Caller, ConfiguredAction]:
+    """Agent routes run only for role ai_agent (a human agent never triggers actions, NEG-2), an eligible plan,
+    the flag on, a connected tenant and an action of this type configured — checked in that order, each refusal
+    with its own status and message, and all before anything reaches Midtrans."""
+    caller = require_caller(app, roles={"ai_agent"})
+    require_enabled(caller, flags, locale)
+    if connections.get(caller.cid) is None:
+        raise RequestRefused(409, "not_connected", render(Msg.NOT_CONNECTED, locale))
+    configured = actions.of_type(caller.cid, action_type)
+    if configured is None:
+        label = ACTION_TYPE_LABELS.get(action_type, action_type)
+        raise RequestRefused(409, "action_not_configured", render(Msg.ACTION_NOT_CONFIGURED, locale, label=label))
+    return caller, configured

@@ -9,14 +9,17 @@ from typing import Any
 
 import boto3
 import requests
+from aws_lambda_powertools.utilities.feature_flags.base import StoreProvider
 from botocore.config import Config
 from requests.adapters import HTTPAdapter
 
 from midtrans_native.deadline import Deadline, RemainingTime
+from midtrans_native.flags import flag_store as flag_store_for
 from midtrans_native.midtrans.core_api import CoreApiClient
 from midtrans_native.midtrans.transport import MidtransTransport, RetryPolicy
 from midtrans_native.models.midtrans import MidtransCredentials
 from midtrans_native.settings import get_settings
+from midtrans_native.stores.actions import ActionStore
 from midtrans_native.stores.confirmations import ConfirmationStore
 from midtrans_native.stores.connections import ConnectionStore
 from midtrans_native.stores.token_cache import TokenCacheStore
@@ -51,6 +54,27 @@ def connection_store() -> ConnectionStore:
     return ConnectionStore(
         dynamodb_client(), kms_client(), settings.connections_table_name, settings.credentials_key_id
     )
+
+
+def action_store() -> ActionStore:
+    return ActionStore(dynamodb_client(), get_settings().actions_table_name)
+
+
+@cache
+def flag_store() -> StoreProvider:
+    """Cached per environment: AppConfigStore keeps its own 30 s cache; the file store re-reads each time."""
+    settings = get_settings()
+    return flag_store_for(
+        file=settings.feature_flags_file,
+        application=settings.feature_flags_application,
+        environment=settings.feature_flags_environment,
+        profile=settings.feature_flags_profile,
+    )
+
+
+def agent_gates() -> dict[str, Any]:
+    """What `api.require_agent` checks against: the flag, the tenant's connection, its configured actions."""
+    return {"flags": flag_store(), "connections": connection_store(), "actions": action_store()}
 
 
 def confirmation_store() -> ConfirmationStore:
@@ -101,5 +125,13 @@ def core_api(credentials: MidtransCredentials, deadline: Deadline) -> CoreApiCli
 
 
 def reset() -> None:
-    for cached in (dynamodb_client, kms_client, http_session, get_settings, refund_sender, refund_idempotency_config):
+    for cached in (
+        dynamodb_client,
+        kms_client,
+        http_session,
+        get_settings,
+        refund_sender,
+        refund_idempotency_config,
+        flag_store,
+    ):
         cached.cache_clear()

@@ -45,6 +45,8 @@ class Msg(StrEnum):
     CONNECTED = "connected"
     SAVE_WITHOUT_CONNECTION = "save_without_connection"
     NOT_CONNECTED = "not_connected"
+    FEATURE_DISABLED = "feature_disabled"
+    ACTION_NOT_CONFIGURED = "action_not_configured"
     CONFIRMATION_NOT_FOUND = "confirmation_not_found"
     CONFIRMATION_EXPIRED = "confirmation_expired"
     CONFIRMATION_OTHER_CONVERSATION = "confirmation_other_conversation"
@@ -189,6 +191,14 @@ MESSAGES: dict[Msg, dict[Locale, str]] = {
     Msg.NOT_CONNECTED: {
         "en": "Midtrans is not connected for this account. An admin must connect it first.",
         "id": "Midtrans belum terhubung untuk akun ini. Admin harus menghubungkannya terlebih dahulu.",
+    },
+    Msg.FEATURE_DISABLED: {
+        "en": "Midtrans actions are not enabled for this account.",
+        "id": "Aksi Midtrans belum diaktifkan untuk akun ini.",
+    },
+    Msg.ACTION_NOT_CONFIGURED: {
+        "en": "The {label} action is not configured for this account. An admin must add it first.",
+        "id": "Aksi {label} belum dikonfigurasi untuk akun ini. Admin harus menambahkannya terlebih dahulu.",
     },
     Msg.CONFIRMATION_NOT_FOUND: {
         "en": "I couldn't find that confirmation. Please start the request again.",

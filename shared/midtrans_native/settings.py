@@ -20,6 +20,13 @@ class Settings(BaseSettings):
     token_cache_table_name: str
     credentials_key_id: str
     confirmations_table_name: str
+    # Configured actions (admin routes; every agent route checks that its action type is configured).
+    actions_table_name: str = ""
+    # Feature flags: a local JSON file when set (development, tests), otherwise AppConfig.
+    feature_flags_file: str = ""
+    feature_flags_application: str = ""
+    feature_flags_environment: str = ""
+    feature_flags_profile: str = ""
     # Powertools idempotency records (the refund's second layer). Only the refund function uses it.
     idempotency_table_name: str = ""
     # How long a customer has to answer a cancel/refund prompt (BRIEF §3: confirmations expire).

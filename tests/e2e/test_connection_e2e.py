@@ -18,6 +18,10 @@ def test_connect_use_and_disconnect_a_new_tenant(stack: RunningStack) -> None:
     assert stack.status("ORDER-PENDING-001", cid=tenant).status_code == 409
     response = stack.call("PUT", "/v1/connection", role="admin", cid=tenant, body=CONNECT)
     assert response.status_code == 200 and response.json()["message"] == "Midtrans connected sandbox"
+    not_configured = stack.status("ORDER-PENDING-001", cid=tenant)
+    assert (not_configured.status_code, not_configured.json()["error"]) == (409, "action_not_configured")
+    action = {"action_type": "check_payment_status", "action_name": "Status", "trigger_description": "status?"}
+    assert stack.call("POST", "/v1/actions", role="admin", cid=tenant, body=action).status_code == 201
     view = stack.call("GET", "/v1/connection", role="spv", cid=tenant).json()
     assert view["status"] == "connected" and SANDBOX_SERVER_KEY not in str(view)
     assert stack.status("ORDER-PENDING-001", cid=tenant).json()["outcome"] == "ok"

@@ -77,7 +77,9 @@ def as_list(value: Any) -> list[Any]:
 
 
 def _target(resource: Any) -> str:
-    """Logical id an ARN/id expression points at: !GetAtt X.Arn or !Ref X."""
+    """Logical id an ARN/id expression points at: !GetAtt X.Arn or !Ref X (or the flag's AppConfig profile ARN)."""
+    if isinstance(resource, dict) and "Fn::Sub" in resource and "${FeatureFlagsProfile}" in str(resource["Fn::Sub"]):
+        return "FeatureFlagsProfile"
     if isinstance(resource, dict) and "Fn::GetAtt" in resource:
         return str(resource["Fn::GetAtt"][0])
     if isinstance(resource, dict) and "Ref" in resource:

@@ -15,7 +15,10 @@ STORE_TABLES = {
     "connections.py": "ConnectionsTable",
     "token_cache.py": "TokenCacheTable",
     "confirmations.py": "ConfirmationsTable",
+    "actions.py": "ActionsTable",
 }
+# IAM has no TransactWriteItems action: each write inside the transaction needs its own grant.
+TRANSACTION_WRITES = ("PutItem", "DeleteItem")
 KMS_KEY = "CredentialsKey"
 
 
@@ -55,9 +58,10 @@ def test_every_store_call_is_granted(repo_root, grants):
             unmapped.append(path.name)
         for service, operation in sorted(calls):
             resource = KMS_KEY if service == "kms" else STORE_TABLES.get(path.name, "?")
-            checked += 1
-            if (f"{service}:{operation}", resource) not in allowed:
-                missing.append(f"{path.name}: {service}:{operation} on {resource}")
+            for needed in TRANSACTION_WRITES if operation == "TransactWriteItems" else (operation,):
+                checked += 1
+                if (f"{service}:{needed}", resource) not in allowed:
+                    missing.append(f"{path.name}: {service}:{needed} on {resource}")
     assert unmapped == []
     assert missing == []
     assert checked > 0

@@ -62,6 +62,9 @@ def test_no_function_policy_is_broader_than_needed(functions):
 
 def test_check_payment_status_only_reads_connections_and_decrypts(grants):
     assert grants["CheckPaymentStatusFunction"] == {
+        ("appconfig:StartConfigurationSession", "FeatureFlagsProfile"),
+        ("appconfig:GetLatestConfiguration", "FeatureFlagsProfile"),
+        ("dynamodb:Query", "ActionsTable"),
         ("dynamodb:GetItem", "ConnectionsTable"),
         ("kms:Decrypt", "CredentialsKey"),
     }
@@ -69,6 +72,9 @@ def test_check_payment_status_only_reads_connections_and_decrypts(grants):
 
 def test_cancel_function_reads_connections_and_drives_confirmations_only(grants):
     assert grants["CancelTransactionFunction"] == {
+        ("appconfig:StartConfigurationSession", "FeatureFlagsProfile"),
+        ("appconfig:GetLatestConfiguration", "FeatureFlagsProfile"),
+        ("dynamodb:Query", "ActionsTable"),
         ("dynamodb:GetItem", "ConnectionsTable"),
         ("dynamodb:GetItem", "ConfirmationsTable"),
         ("dynamodb:PutItem", "ConfirmationsTable"),
@@ -79,6 +85,9 @@ def test_cancel_function_reads_connections_and_drives_confirmations_only(grants)
 
 def test_refund_function_adds_only_the_idempotency_records(grants):
     assert grants["RequestRefundFunction"] == {
+        ("appconfig:StartConfigurationSession", "FeatureFlagsProfile"),
+        ("appconfig:GetLatestConfiguration", "FeatureFlagsProfile"),
+        ("dynamodb:Query", "ActionsTable"),
         ("dynamodb:GetItem", "ConnectionsTable"),
         ("dynamodb:GetItem", "ConfirmationsTable"),
         ("dynamodb:PutItem", "ConfirmationsTable"),
@@ -97,8 +106,33 @@ def test_idempotency_table_matches_what_powertools_writes(resources):
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
 
 
+def test_actions_function_manages_actions_and_reads_the_connection_only(grants):
+    assert grants["ActionsFunction"] == {
+        ("appconfig:StartConfigurationSession", "FeatureFlagsProfile"),
+        ("appconfig:GetLatestConfiguration", "FeatureFlagsProfile"),
+        ("dynamodb:Query", "ActionsTable"),
+        ("dynamodb:GetItem", "ActionsTable"),
+        ("dynamodb:PutItem", "ActionsTable"),
+        ("dynamodb:DeleteItem", "ActionsTable"),
+        ("dynamodb:GetItem", "ConnectionsTable"),
+    }
+
+
+def test_the_flag_ships_off_and_functions_can_only_read_it(resources):
+    import json
+
+    content = json.loads(resources["FeatureFlagsInitialVersion"]["Properties"]["Content"])
+    flag = content["midtrans_native_integration"]
+    assert flag["default"] is False
+    [rule] = flag["rules"].values()
+    assert rule["conditions"] == [{"action": "KEY_IN_VALUE", "key": "cid", "value": []}]  # no tenant enabled yet
+    assert resources["FeatureFlagsProfile"]["Properties"]["Type"] == "AWS.Freeform"
+
+
 def test_connection_function_has_exactly_its_grants(grants):
     assert grants["ConnectionFunction"] == {
+        ("appconfig:StartConfigurationSession", "FeatureFlagsProfile"),
+        ("appconfig:GetLatestConfiguration", "FeatureFlagsProfile"),
         ("dynamodb:GetItem", "ConnectionsTable"),
         ("dynamodb:UpdateItem", "ConnectionsTable"),
         ("dynamodb:DeleteItem", "ConnectionsTable"),
@@ -109,7 +143,13 @@ def test_connection_function_has_exactly_its_grants(grants):
 
 def test_every_table_is_on_demand_encrypted_backed_up_and_retained(resources):
     tables = {name: r for name, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
-    assert set(tables) == {"ConnectionsTable", "TokenCacheTable", "ConfirmationsTable", "IdempotencyTable"}
+    assert set(tables) == {
+        "ConnectionsTable",
+        "TokenCacheTable",
+        "ConfirmationsTable",
+        "IdempotencyTable",
+        "ActionsTable",
+    }
     for name, table in tables.items():
         props = table["Properties"]
         assert props["BillingMode"] == "PAY_PER_REQUEST", name

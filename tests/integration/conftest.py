@@ -14,6 +14,7 @@ from moto import mock_aws
 
 from midtrans_local.aws import create_resources_from_template
 from midtrans_native import deps
+from midtrans_native.models.admin import P0_ACTION_TYPES
 from tests.conftest import ROOT, FakeLambdaContext, load_event
 
 SANDBOX = "https://api.sandbox.midtrans.com"
@@ -32,6 +33,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         monkeypatch.setenv("TOKEN_CACHE_TABLE_NAME", ids["TokenCacheTable"])
         monkeypatch.setenv("CONFIRMATIONS_TABLE_NAME", ids["ConfirmationsTable"])
         monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", ids["IdempotencyTable"])
+        monkeypatch.setenv("ACTIONS_TABLE_NAME", ids["ActionsTable"])
         deps.reset()
         yield ids
 
@@ -56,5 +58,19 @@ def connected(aws: dict[str, str], midtrans: responses.RequestsMock) -> str:
     midtrans.get(PROBE, json=NOT_FOUND_BODY)
     status, body = invoke("connection", load_event("connection.put_sandbox"))
     assert status == 200, body
+    configure_actions("tenant-demo")
     midtrans.calls.reset()
     return "tenant-demo"
+
+
+def configure_actions(cid: str) -> None:
+    """An admin has added all four actions for this tenant (agent routes refuse unconfigured types)."""
+    store = deps.action_store()
+    for action_type in P0_ACTION_TYPES:
+        store.create(
+            cid,
+            action_type=action_type,
+            action_name=f"{action_type} ({cid})",
+            trigger_description=f"When the customer asks to {action_type.replace('_', ' ')}",
+            defaults=None,
+        )

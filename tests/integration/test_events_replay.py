@@ -15,6 +15,7 @@ FUNCTIONS = {
     "cancel_transaction": "CancelTransactionFunction",
     "request_refund": "RequestRefundFunction",
     "connection": "ConnectionFunction",
+    "actions": "ActionsFunction",
 }
 # file stem → (HTTP status, `outcome` / `status` / `error` the body must carry)
 EXPECTED = {
@@ -43,6 +44,16 @@ EXPECTED = {
     "request_refund.decide_confirm": (404, "confirmation_not_found"),
     "request_refund.decide_decline": (404, "confirmation_not_found"),
     "request_refund.decide_invalid_id": (422, "invalid_request"),
+    "actions.list": (200, None),
+    # The seeded tenant already has all four types: adding another is a conflict.
+    "actions.create_payment_link": (409, "action_type_taken"),
+    "actions.create_check_status": (409, "action_type_taken"),
+    "actions.create_later_phase": (422, "invalid_request"),
+    "actions.create_missing_fields": (422, "invalid_request"),
+    "actions.get": (404, "action_not_found"),
+    "actions.update": (404, "action_not_found"),
+    "actions.delete": (404, "action_not_found"),
+    "actions.agent_forbidden": (403, "forbidden"),
     "connection.put_sandbox": (200, "connected"),
     "connection.put_wrong_key": (400, "connection_failed"),
     "connection.put_environment_mismatch": (422, "environment_mismatch"),

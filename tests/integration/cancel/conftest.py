@@ -13,7 +13,7 @@ import requests
 from midtrans_local.simulator import SANDBOX_SERVER_KEY, MidtransSimulator, basic_auth_header
 from midtrans_native import deps
 from tests.conftest import load_event
-from tests.integration.conftest import invoke
+from tests.integration.conftest import configure_actions, invoke
 
 CONNECT = {"server_key": SANDBOX_SERVER_KEY, "client_key": "SB-Mid-client-LOCALSIMULATOR01", "environment": "sandbox"}
 
@@ -33,7 +33,15 @@ def sim(_simulator: MidtransSimulator, aws, monkeypatch: pytest.MonkeyPatch) -> 
     deps.reset()
     status, body = invoke("connection", load_event("connection.put_sandbox", body=CONNECT))
     assert status == 200, body
+    configure_actions("tenant-demo")
     return _simulator
+
+
+def connect_tenant(cid: str) -> None:
+    """Another fully set-up tenant: connected to the same simulator and with its actions configured."""
+    status, body = invoke("connection", load_event("connection.put_sandbox", body=CONNECT, claims={"cid": cid}))
+    assert status == 200, body
+    configure_actions(cid)
 
 
 def cancels_sent(sim: MidtransSimulator, order_id: str) -> int:

@@ -12,7 +12,7 @@ import boto3
 from tests.conftest import events_named, load_event
 from tests.integration.conftest import invoke
 
-from .conftest import ask, cancels_sent, decide, midtrans_post
+from .conftest import ask, cancels_sent, connect_tenant, decide, midtrans_post
 
 PENDING = "ORDER-PENDING-001"
 
@@ -96,6 +96,7 @@ def test_another_conversation_cannot_use_the_confirmation(sim) -> None:
 
 
 def test_another_tenant_sees_no_such_confirmation(sim) -> None:
+    connect_tenant("tenant-other")
     confirmation_id = ask(PENDING)[1]["confirmation_id"]
     status, body = decide(confirmation_id, claims={"cid": "tenant-other"})
     assert (status, body["error"]) == (404, "confirmation_not_found")

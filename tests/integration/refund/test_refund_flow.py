@@ -138,6 +138,9 @@ def test_a_tampered_amount_at_decision_is_refused_and_nothing_sent(sim) -> None:
 def test_refusals_send_nothing(sim, aws) -> None:
     import boto3
 
+    from tests.integration.cancel.conftest import connect_tenant
+
+    connect_tenant("tenant-other")
     prompt = ask(GOPAY)[1]
     assert decide(prompt["confirmation_id"], conversation_id="conv-x")[0] == 403
     assert decide(prompt["confirmation_id"], claims={"cid": "tenant-other"})[0] == 404
