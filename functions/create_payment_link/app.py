@@ -1,0 +1,69 @@
+"""CreatePaymentLinkFunction: POST /v1/payment-links (role ai_agent). PRD S03.
+
+There is deliberately no delete route: the agent cannot revoke a link (PRD)."""
+
+from __future__ import annotations
+
+from functools import cache, partial
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from midtrans_native import deps
+from midtrans_native.actions.create_payment_link import create_payment_link
+from midtrans_native.api import build_resolver, require_agent, route_responses
+from midtrans_native.midtrans.payment_links import payment_link_client
+from midtrans_native.models.payment_links import (
+    CreatePaymentLinkRequest,
+    CreatePaymentLinkResponse,
+    PaymentLinkDefaults,
+)
+from midtrans_native.observability import logger, metrics, tracer
+
+
+def _responses() -> dict[int, Any]:
+    documented = route_responses(CreatePaymentLinkResponse, 401, 403, 409, 422)
+    # The shared 409 text names the other routes' conflicts; this route has one more.
+    documented[409]["description"] = (
+        "The tenant has no Midtrans connection (not_connected), or the order_id already has a payment link "
+        "from another conversation or with other details (order_id_taken)"
+    )
+    return documented
+
+
+@cache
+def get_app() -> APIGatewayHttpResolver:
+    app = build_resolver(roles={"ai_agent"})
+
+    @app.post(
+        "/v1/payment-links",
+        summary="Create a Midtrans payment link and the message that sends it",
+        description="Outcomes: ok (payment_url and a `delivery` to send unchanged: a WhatsApp cta_url message for "
+        "channel_type whatsapp, a text with the link otherwise), failed (with failure_reason). The same request "
+        "again returns the same link (replayed: true). Validation errors are 422 and never reach Midtrans.",
+        tags=["agent"],
+        responses=_responses(),
+    )
+    def post_payment_link(request: CreatePaymentLinkRequest) -> CreatePaymentLinkResponse:
+        caller, configured = require_agent(app, "create_payment_link", request.locale, **deps.agent_gates())
+        deadline = deps.deadline(app.lambda_context)
+        # The admin's defaults were validated with the same model when the action was saved.
+        defaults = PaymentLinkDefaults.model_validate(configured.defaults) if configured.defaults else None
+        return create_payment_link(
+            request,
+            caller,
+            connections=deps.connection_store(),
+            links=partial(payment_link_client, deadline=deadline),
+            defaults=defaults,
+        )
+
+    return app
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return get_app().resolve(event, context)
