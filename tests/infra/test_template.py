@@ -13,6 +13,7 @@ LAYER_REF = {"Ref": "SharedLayer"}
 # The contract of brief §3 for the functions this template deploys so far.
 EXPECTED_ROUTES = {
     ("CheckPaymentStatusFunction", "POST /v1/payments/status"),
+    ("CreatePaymentLinkFunction", "POST /v1/payment-links"),
     ("CancelTransactionFunction", "POST /v1/cancellations"),
     ("CancelTransactionFunction", "POST /v1/cancellations/{confirmation_id}/decision"),
     ("RequestRefundFunction", "POST /v1/refunds"),
@@ -47,6 +48,7 @@ def test_routes_are_exactly_the_contracted_ones(routes):
 def test_every_function_runs_python311_on_arm64(functions):
     assert set(functions) == {
         "CheckPaymentStatusFunction",
+        "CreatePaymentLinkFunction",
         "CancelTransactionFunction",
         "RequestRefundFunction",
         "ActionsFunction",

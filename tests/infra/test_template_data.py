@@ -70,6 +70,16 @@ def test_check_payment_status_only_reads_connections_and_decrypts(grants):
     }
 
 
+def test_payment_link_function_only_reads(grants):
+    assert grants["CreatePaymentLinkFunction"] == {
+        ("appconfig:StartConfigurationSession", "FeatureFlagsProfile"),
+        ("appconfig:GetLatestConfiguration", "FeatureFlagsProfile"),
+        ("dynamodb:Query", "ActionsTable"),
+        ("dynamodb:GetItem", "ConnectionsTable"),
+        ("kms:Decrypt", "CredentialsKey"),
+    }
+
+
 def test_cancel_function_reads_connections_and_drives_confirmations_only(grants):
     assert grants["CancelTransactionFunction"] == {
         ("appconfig:StartConfigurationSession", "FeatureFlagsProfile"),

@@ -12,6 +12,7 @@ from tests.conftest import EVENTS, ROOT
 
 FUNCTIONS = {
     "check_payment_status": "CheckPaymentStatusFunction",
+    "create_payment_link": "CreatePaymentLinkFunction",
     "cancel_transaction": "CancelTransactionFunction",
     "request_refund": "RequestRefundFunction",
     "connection": "ConnectionFunction",
@@ -26,6 +27,25 @@ EXPECTED = {
     "check_payment_status.invalid_order_id": (422, "invalid_request"),
     "check_payment_status.malformed_body": (422, "invalid_request"),
     "check_payment_status.human_agent_forbidden": (403, "forbidden"),
+    # Failure-named link fixtures fail only when a test injects a simulator fault; replayed plainly they succeed.
+    **{
+        f"create_payment_link.{name}": (200, "ok")
+        for name in (
+            "whatsapp",
+            "duplicate_order",
+            "web_chat",
+            "missing_items",
+            "timeout",
+            "midtrans_invalid",
+            "auth_error",
+            "rate_limited",
+            "api_error",
+        )
+    },
+    **{
+        f"create_payment_link.{name}": (422, "invalid_request")
+        for name in ("mismatched_sum", "negative_price", "html_item_name")
+    },
     "cancel_transaction.request_pending": (200, "confirmation_required"),
     "cancel_transaction.request_settled": (200, "not_eligible"),
     "cancel_transaction.request_needs_order_id": (200, "needs_order_id"),

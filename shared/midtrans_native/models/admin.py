@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from midtrans_native.models.payment_links import PaymentLinkDefaults
+
 P0_ACTION_TYPES = ("check_payment_status", "create_payment_link", "cancel_transaction", "request_refund")
 # NEG-3: P1/P2 actions exist in the product plan but not in this phase; name them so the refusal is clear.
 LATER_PHASE_ACTION_TYPES = frozenset(
@@ -24,24 +26,6 @@ LATER_PHASE_ACTION_TYPES = frozenset(
         "direct_refund",
         "update_subscription",
     }
-)
-ENABLED_PAYMENTS = (
-    "credit_card",
-    "echannel",
-    "permata_va",
-    "bca_va",
-    "bni_va",
-    "bri_va",
-    "cimb_va",
-    "danamon_va",
-    "bsi_va",
-    "gopay",
-    "shopeepay",
-    "other_qris",
-    "alfamart",
-    "indomaret",
-    "akulaku",
-    "kredivo",
 )
 
 
@@ -73,30 +57,12 @@ ActionName = Annotated[str, _text(100)]
 TriggerDescription = Annotated[str, _text(1000)]
 
 
-class LinkExpiry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    duration: int = Field(strict=True, gt=0, le=10_000)
-    unit: Literal["day", "hour", "minute"]
-
-
-class PaymentLinkActionDefaults(BaseModel):
-    """What an admin may preset for Create Payment Link; the conversation wins where it gives a value."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    usage_limit: int | None = Field(default=None, strict=True, ge=1, le=1_000_000)
-    expiry: LinkExpiry | None = None
-    enabled_payments: list[Literal[ENABLED_PAYMENTS]] | None = Field(default=None, min_length=1)  # type: ignore[valid-type]
-    order_id_prefix: str | None = Field(default=None, pattern=r"^[A-Za-z0-9\-_~.]{1,20}$")
-
-
 class ActionFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action_name: ActionName
     trigger_description: TriggerDescription
-    defaults: PaymentLinkActionDefaults | None = Field(default=None, description="Only for create_payment_link")
+    defaults: PaymentLinkDefaults | None = Field(default=None, description="Only for create_payment_link")
 
 
 class ActionCreate(ActionFields):
