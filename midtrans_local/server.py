@@ -327,11 +327,11 @@ class LocalStack:
 def _reset_layer_caches() -> None:
     """The layer caches settings and clients per process, as a warm Lambda does. A new stack in the
     same process (tests) is a cold start: another simulator URL, another moto."""
-    try:
-        from midtrans_native import deps
-    except ImportError:  # a template without this project's layer
-        return
-    deps.reset()
+    # Only if already loaded: importing the layer here, outside a function's environment, would create its
+    # Powertools Metrics before POWERTOOLS_METRICS_NAMESPACE is set (Powertools reads it at creation).
+    deps = sys.modules.get("midtrans_native.deps")
+    if deps is not None:
+        deps.reset()
 
 
 def quiet_library_loggers() -> None:
