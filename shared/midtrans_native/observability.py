@@ -1,7 +1,8 @@
 """The one place Logger, Metrics and Tracer are created, and the PRD's action events (BRIEF §5).
 
 Events are structured log records whose `event` field is the PRD name. Metrics are EMF with
-low-cardinality dimensions only (action_type, failure_reason): never the tenant, order or conversation.
+low-cardinality dimensions only (action_type, failure_reason, channel_type, cache): never the tenant, order or
+conversation. The alarms in template.yaml read the metric names below; docs/runbook.md explains them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,19 @@ tracer = Tracer()
 # Read-only routes (GET /v1/connection) add no metric; Powertools would warn on every such invocation.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
+# Metric names the alarms and the dashboard in template.yaml read (tests/infra/test_alarms.py checks both sides).
+ACTION_STARTED = "ActionStarted"
+ACTION_SUCCEEDED = "ActionSucceeded"
+ACTION_FAILED = "ActionFailed"
+PAYMENT_LINK_CREATED = "PaymentLinkCreated"
+# Emitted by the BI-SNAP token manager (not written yet): one per token lookup, `cache` = hit | miss.
+TOKEN_CACHE_LOOKUP = "TokenCacheLookup"  # noqa: S105 (a metric name, not a secret)
+# Emitted by the token manager exactly once when a tenant's refresh-failure streak reaches 3 (cid in metadata).
+TOKEN_REFRESH_FAILURE_STREAK = "TokenRefreshFailureStreak"  # noqa: S105 (a metric name)
+# The agent actions the PRD's success-rate KPI and the failure-rate alarms are about. The admin's `connect` is
+# left out of the aggregate: it fails when an admin types a wrong key, which is not the service failing.
+AGENT_ACTION_TYPES = frozenset({"check_payment_status", "create_payment_link", "cancel_transaction", "request_refund"})
+
 
 def count(name: str, **dimensions: str) -> None:
     """Emit one count now, not at the handler's flush. This matters for ActionStarted: a Lambda killed by
@@ -28,6 +42,24 @@ def count(name: str, **dimensions: str) -> None:
     with single_metric(name=name, unit=MetricUnit.Count, value=1) as metric:
         for key, value in dimensions.items():
             metric.add_dimension(name=key, value=value)
+
+
+def count_payment_link_created(channel_type: str) -> None:
+    """By channel, normalised to two values: the channel name is free text from the request, and every distinct
+    dimension value is a separate billed metric."""
+    count(PAYMENT_LINK_CREATED, channel_type="whatsapp" if channel_type == "whatsapp" else "other")
+
+
+def count_token_lookup(*, cache_hit: bool) -> None:
+    """For the token manager: the dashboard's cache hit rate is hit / (hit + miss)."""
+    count(TOKEN_CACHE_LOOKUP, cache="hit" if cache_hit else "miss")
+
+
+def count_token_refresh_failure_streak(cid: str) -> None:
+    """For the token manager, when a tenant's consecutive refresh failures reach 3 (alarm 2). The tenant goes
+    into the EMF metadata (searchable in Logs Insights), never into a dimension."""
+    with single_metric(name=TOKEN_REFRESH_FAILURE_STREAK, unit=MetricUnit.Count, value=1) as metric:
+        metric.add_metadata(key="cid", value=cid)
 
 
 class ActionTelemetry:
@@ -60,7 +92,12 @@ class ActionTelemetry:
             "midtrans_action_executed",
             extra={"event": "midtrans_action_executed", **self._fields, "timestamp": datetime.now(UTC).isoformat()},
         )
-        count("ActionStarted", action_type=str(self._fields["action_type"]))
+        action_type = str(self._fields["action_type"])
+        count(ACTION_STARTED, action_type=action_type)
+        if action_type in AGENT_ACTION_TYPES:
+            # The alarms need one count across all action types; they cannot SEARCH, and a metric-math alarm
+            # takes at most 10 metrics. So the same count again, with the `service` dimension only.
+            count(ACTION_STARTED)
 
     def succeeded(self, response_status: str, outcome: str) -> None:
         logger.info(
@@ -73,8 +110,13 @@ class ActionTelemetry:
                 "duration_ms": self._duration_ms(),
             },
         )
-        metrics.add_dimension(name="action_type", value=str(self._fields["action_type"]))
-        metrics.add_metric(name="ActionSucceeded", unit=MetricUnit.Count, value=1)
+        action_type = str(self._fields["action_type"])
+        metrics.add_dimension(name="action_type", value=action_type)
+        metrics.add_metric(name=ACTION_SUCCEEDED, unit=MetricUnit.Count, value=1)
+        if action_type in AGENT_ACTION_TYPES:
+            # The aggregate the alarms divide by ActionStarted's (see executed). Its own EMF blob: the handler's
+            # metric set carries action_type, which would make it a different metric.
+            count(ACTION_SUCCEEDED)
 
     def failed(self, failure_reason: str, detail: str) -> None:
         logger.warning(
@@ -89,7 +131,7 @@ class ActionTelemetry:
         )
         metrics.add_dimension(name="action_type", value=str(self._fields["action_type"]))
         metrics.add_dimension(name="failure_reason", value=failure_reason)
-        metrics.add_metric(name="ActionFailed", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=ACTION_FAILED, unit=MetricUnit.Count, value=1)
 
     def _duration_ms(self) -> int:
         return round((self._clock() - self._started) * 1000)

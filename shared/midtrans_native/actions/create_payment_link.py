@@ -51,7 +51,7 @@ from midtrans_native.models.payment_links import (
     TextDelivery,
     WhatsAppCtaUrlDelivery,
 )
-from midtrans_native.observability import ActionTelemetry, logger
+from midtrans_native.observability import ActionTelemetry, count_payment_link_created, logger
 
 ACTION_TYPE = "create_payment_link"
 DEFAULT_ORDER_ID_PREFIX = "LINK"
@@ -184,6 +184,8 @@ def create_payment_link(
     # Logged for replays too (flagged): when the first answer was lost, the link was made by an attempt
     # whose caller never saw it, and this is the only record of it. Consumers count by payment_link_id.
     _log_created(link, request, caller, replayed=replayed)
+    if not replayed:  # a replay is the same link again: the dashboard counts links, not answers
+        count_payment_link_created(request.channel_type)
     validity = valid_for(plan.expiry.duration, plan.expiry.unit, locale) if plan.expiry else ""
     gross = plan.payload.transaction_details.gross_amount
     return CreatePaymentLinkResponse(
