@@ -20,7 +20,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 def build_openapi(template_path: Path = REPO_ROOT / "template.yaml") -> dict[str, Any]:
     template = SamTemplate.load(template_path)
     document: dict[str, Any] = {}
-    for logical_id in sorted(template.functions):
+    # Only functions behind the HTTP API have a resolver; EventBridge-invoked ones (FlagRollbackFunction) have none.
+    routed = {route.function_id for route in template.routes}
+    for logical_id in sorted(routed):
         spec = template.functions[logical_id]
         module = importlib.import_module(spec.module_name(REPO_ROOT))
         part = json.loads(module.get_app().get_openapi_json_schema(title=TITLE, version=VERSION))
