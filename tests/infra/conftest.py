@@ -6,6 +6,7 @@ their long form ({"Ref": ...}, {"Fn::GetAtt": [...]}), so tests compare against 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,9 +78,12 @@ def as_list(value: Any) -> list[Any]:
 
 
 def _target(resource: Any) -> str:
-    """Logical id an ARN/id expression points at: !GetAtt X.Arn or !Ref X (or the flag's AppConfig profile ARN)."""
-    if isinstance(resource, dict) and "Fn::Sub" in resource and "${FeatureFlagsProfile}" in str(resource["Fn::Sub"]):
-        return "FeatureFlagsProfile"
+    """Logical id an ARN/id expression points at: !GetAtt X.Arn or !Ref X, or for an ARN built with !Sub the last
+    resource it names (…/environment/${Env}/configuration/${FeatureFlagsProfile} -> FeatureFlagsProfile)."""
+    if isinstance(resource, dict) and "Fn::Sub" in resource and isinstance(resource["Fn::Sub"], str):
+        named = [name for name in re.findall(r"\$\{([^}!.]+)\}", resource["Fn::Sub"]) if not name.startswith("AWS::")]
+        if named:
+            return named[-1]
     if isinstance(resource, dict) and "Fn::GetAtt" in resource:
         return str(resource["Fn::GetAtt"][0])
     if isinstance(resource, dict) and "Ref" in resource:

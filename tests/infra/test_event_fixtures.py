@@ -1,4 +1,5 @@
-"""events/*.json are real API Gateway HTTP API (payload v2) events for routes in the template.
+"""events/*.json are real events for the functions in the template: API Gateway HTTP API (payload v2) events for
+routes, and EventBridge events for functions that EventBridge rules invoke (FlagRollbackFunction).
 
 Fixtures are named `events/<function_dir>.<scenario>.json` (e.g. `connection.put.json`) and every
 function needs at least one, so each handler can be invoked locally and in tests.
@@ -99,14 +100,87 @@ def test_every_function_has_an_event_fixture(repo_root, function_dirs):
     assert sorted(set(function_dirs) - covered) == []
 
 
-def test_every_event_is_a_v2_event_for_its_functions_route(repo_root, function_dirs, routes):
+ALARM_STATES = {"OK", "ALARM", "INSUFFICIENT_DATA"}
+EVENTBRIDGE_KEYS = {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
+
+
+def alarm_name_regex(alarm_name: Any) -> re.Pattern[str]:
+    """An alarm's AlarmName (`!Sub ${AWS::StackName}-flag-rollback`) as a regex over deployed names."""
+    text = alarm_name["Fn::Sub"] if isinstance(alarm_name, dict) else str(alarm_name)
+    return re.compile("^" + re.sub(r"\\\$\\\{[^}]+\\\}", "[A-Za-z0-9-]+", re.escape(text)) + "$")
+
+
+def alarm_event_problems(event: dict[str, Any], pattern: dict[str, Any], alarm_names: re.Pattern[str]) -> list[str]:
+    """What keeps `event` from being the "CloudWatch Alarm State Change" EventBridge delivers for the rule's alarm.
+    The state is not checked against the pattern: a fixture may show a change the rule would not deliver."""
+    problems = [f"missing {key}" for key in sorted(EVENTBRIDGE_KEYS - set(event))]
+    if event.get("source") not in pattern["source"]:
+        problems.append(f"source {event.get('source')!r} is not {pattern['source']}")
+    if event.get("detail-type") not in pattern["detail-type"]:
+        problems.append(f"detail-type {event.get('detail-type')!r} is not {pattern['detail-type']}")
+    detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
+    name = detail.get("alarmName", "")
+    if not alarm_names.match(name):
+        problems.append(f"alarmName {name!r} is not {alarm_names.pattern}")
+    arn = f"arn:aws:cloudwatch:{event.get('region')}:{event.get('account')}:alarm:{name}"
+    if event.get("resources") != [arn]:
+        problems.append(f"resources must be [{arn!r}]")
+    for key in ("state", "previousState"):
+        if (detail.get(key) or {}).get("value") not in ALARM_STATES:
+            problems.append(f"detail.{key}.value not in {sorted(ALARM_STATES)}")
+    return problems
+
+
+def test_alarm_event_check_rejects_what_eventbridge_would_not_send():
+    pattern = {"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"]}
+    names = alarm_name_regex({"Fn::Sub": "${AWS::StackName}-flag-rollback"})
+    good = {
+        "version": "0",
+        "id": "1",
+        "detail-type": "CloudWatch Alarm State Change",
+        "source": "aws.cloudwatch",
+        "account": "123456789012",
+        "time": "2026-11-20T11:16:00Z",
+        "region": "ap-southeast-1",
+        "resources": ["arn:aws:cloudwatch:ap-southeast-1:123456789012:alarm:stack-dev-flag-rollback"],
+        "detail": {
+            "alarmName": "stack-dev-flag-rollback",
+            "state": {"value": "ALARM"},
+            "previousState": {"value": "OK"},
+        },
+    }
+    assert alarm_event_problems(good, pattern, names) == []
+    bad = {**good, "source": "aws.ec2", "detail": {**good["detail"], "alarmName": "other", "state": {"value": "ON"}}}
+    del bad["time"]
+    assert alarm_event_problems(bad, pattern, names) == [
+        "missing time",
+        "source 'aws.ec2' is not ['aws.cloudwatch']",
+        "alarmName 'other' is not " + names.pattern,
+        "resources must be ['arn:aws:cloudwatch:ap-southeast-1:123456789012:alarm:other']",
+        "detail.state.value not in ['ALARM', 'INSUFFICIENT_DATA', 'OK']",
+    ]
+
+
+def test_every_event_is_a_real_event_for_its_function(repo_root, function_dirs, functions, resources, routes):
     files = event_files(repo_root)
     assert files, "events/ holds no fixtures"
-    problems = {}
+    problems, checked_alarm_events = {}, 0
     for path in files:
         function = function_dirs.get(path.name.split(".", 1)[0])
+        event = json.loads(path.read_text(encoding="utf-8"))
         route_keys = {route.route_key for route in routes if route.function == function}
-        found = event_problems(json.loads(path.read_text(encoding="utf-8")), route_keys)
+        rules = [e["Properties"] for e in functions[function]["Events"].values() if e["Type"] == "EventBridgeRule"]
+        if route_keys:
+            found = event_problems(event, route_keys)
+        elif rules:
+            [rule] = rules
+            [alarm_arn] = rule["Pattern"]["resources"]
+            alarm = resources[alarm_arn["Fn::GetAtt"][0]]["Properties"]
+            found = alarm_event_problems(event, rule["Pattern"], alarm_name_regex(alarm["AlarmName"]))
+            checked_alarm_events += 1
+        else:
+            found = [f"{function} has neither an HttpApi route nor an EventBridge rule"]
         if found:
             problems[path.name] = found
     assert problems == {}
+    assert checked_alarm_events >= 1

@@ -41,6 +41,10 @@ def defines_lambda_handler(source: str) -> bool:
     return False
 
 
+# Functions that no HTTP route reaches, and the only event types they may have.
+OPERATIONS_FUNCTIONS = {"FlagRollbackFunction": {"EventBridgeRule"}}
+
+
 def test_routes_are_exactly_the_contracted_ones(routes):
     assert {(route.function, route.route_key) for route in routes} == EXPECTED_ROUTES
 
@@ -53,6 +57,7 @@ def test_every_function_runs_python311_on_arm64(functions):
         "RequestRefundFunction",
         "ActionsFunction",
         "ConnectionFunction",
+        "FlagRollbackFunction",
     }
     for name, props in functions.items():
         assert props.get("Runtime") == "python3.11", name
@@ -68,6 +73,8 @@ def test_every_function_gets_the_shared_layer_from_globals(template, functions):
 
 def test_every_function_is_routed_through_the_jwt_protected_api(functions):
     for name, props in functions.items():
+        if name in OPERATIONS_FUNCTIONS:
+            continue  # checked by test_operations_functions_have_no_http_route
         events = props.get("Events", {})
         assert events, f"{name} has no route"
         for event_name, event in events.items():
@@ -195,3 +202,27 @@ def test_layer_is_built_by_sam_for_python311_arm64(resources, repo_root):
     # sam build puts ContentUri's top-level packages under python/, i.e. /opt/python at runtime.
     assert (repo_root / "shared" / "midtrans_native" / "__init__.py").is_file()
     assert not (repo_root / "shared" / "python").exists()
+
+
+def test_operations_functions_have_no_http_route(functions):
+    for name, allowed in OPERATIONS_FUNCTIONS.items():
+        events = functions[name]["Events"]
+        assert events, name
+        assert {event["Type"] for event in events.values()} <= allowed, name
+
+
+def test_flag_rollback_runs_only_on_alarm_3_going_to_alarm(functions):
+    [event] = functions["FlagRollbackFunction"]["Events"].values()
+    assert event["Properties"]["Pattern"] == {
+        "source": ["aws.cloudwatch"],
+        "detail-type": ["CloudWatch Alarm State Change"],
+        "resources": [{"Fn::GetAtt": ["FlagRollbackAlarm", "Arn"]}],
+        "detail": {"state": {"value": ["ALARM"]}},
+    }
+    variables = functions["FlagRollbackFunction"]["Environment"]["Variables"]
+    # The flag-off deployment must act at once: the no-bake strategy, not the rollout one.
+    assert variables["FLAG_ROLLBACK_STRATEGY_ID"] == {"Ref": "FeatureFlagsDeploymentStrategy"}
+    assert variables["FLAG_ROLLBACK_ALARM_NAME"] == {"Ref": "FlagRollbackAlarm"}
+    invoke = functions["FlagRollbackFunction"]["EventInvokeConfig"]
+    assert invoke["MaximumRetryAttempts"] == 2
+    assert invoke["DestinationConfig"]["OnFailure"] == {"Type": "SNS", "Destination": {"Ref": "AlarmTopic"}}

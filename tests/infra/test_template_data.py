@@ -151,6 +151,15 @@ def test_connection_function_has_exactly_its_grants(grants):
     }
 
 
+def test_flag_rollback_function_can_only_write_and_deploy_flag_versions(grants):
+    assert grants["FlagRollbackFunction"] == {
+        ("appconfig:CreateHostedConfigurationVersion", "FeatureFlagsProfile"),
+        ("appconfig:StartDeployment", "FeatureFlagsEnvironment"),
+        ("appconfig:StartDeployment", "FeatureFlagsProfile"),
+        ("appconfig:StartDeployment", "FeatureFlagsDeploymentStrategy"),
+    }
+
+
 def test_every_table_is_on_demand_encrypted_backed_up_and_retained(resources):
     tables = {name: r for name, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
     assert set(tables) == {
@@ -210,5 +219,9 @@ def test_outputs_expose_the_api_tables_and_key(template):
         "ConfirmationsTableName",
         "IdempotencyTableName",
         "CredentialsKeyArn",
+        "AlarmTopicArn",
+        "FlagRollbackAlarmName",
+        "FeatureFlagsRolloutStrategyId",
+        "DashboardName",
     }
     assert "${MidtransActionsApi}" in template["Outputs"]["ApiUrl"]["Value"]["Fn::Sub"]

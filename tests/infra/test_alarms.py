@@ -1,0 +1,190 @@
+"""The PRD's alarms, the flag rollback path and the dashboard in template.yaml, checked statically.
+
+moto does not evaluate alarms and cfn-lint misses a second `ReturnData: true` or an unknown id in an
+expression, so these tests do (tests/unit/test_alarm_math.py computes the expressions themselves).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from midtrans_native import observability
+from tests.unit.alarm_math import referenced_ids
+
+# PRD §10: (threshold %, period s, evaluation periods, datapoints to alarm) of the failure-rate alarms.
+PRD_ALARMS = {
+    "ActionFailureRateAlarm": (5, 900, 1, 1),  # > 5 % in any 15-minute window
+    "FlagRollbackAlarm": (10, 900, 4, 4),  # > 10 % sustained for one hour
+}
+EMITTED = {
+    observability.ACTION_STARTED,
+    observability.ACTION_SUCCEEDED,
+    observability.ACTION_FAILED,
+    observability.PAYMENT_LINK_CREATED,
+    observability.TOKEN_CACHE_LOOKUP,
+    observability.TOKEN_REFRESH_FAILURE_STREAK,
+}
+AGENT_LOG_GROUPS = [
+    "CheckPaymentStatusLogGroup",
+    "CreatePaymentLinkLogGroup",
+    "CancelTransactionLogGroup",
+    "RequestRefundLogGroup",
+]
+ALARM_TOPIC = {"Ref": "AlarmTopic"}
+
+
+@pytest.fixture(scope="module")
+def alarms(resources) -> dict[str, dict[str, Any]]:
+    return {name: r["Properties"] for name, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+
+
+def stats(alarm: dict[str, Any]) -> list[dict[str, Any]]:
+    return [query["MetricStat"] for query in alarm["Metrics"] if "MetricStat" in query]
+
+
+def substituted(text: str, template: dict[str, Any]) -> str:
+    """A !Sub string with every ${Name} / ${Name.Attr} replaced by a JSON-safe placeholder, after checking
+    that each names a parameter, a resource or a pseudo parameter."""
+    known = set(template["Resources"]) | set(template["Parameters"])
+
+    def replace(found: re.Match[str]) -> str:
+        name = found.group(1).split(".")[0]
+        assert name in known or name.startswith("AWS::"), f"${{{found.group(1)}}} names nothing in the template"
+        return f"placeholder-{name}"
+
+    return re.sub(r"\$\{([^}!]+)\}", replace, text)
+
+
+def test_the_alarms_are_the_prds_three(alarms):
+    assert set(alarms) == {"ActionFailureRateAlarm", "TokenRefreshFailureAlarm", "FlagRollbackAlarm"}
+
+
+def test_every_alarm_returns_exactly_one_series_and_its_ids_exist(alarms):
+    for name, alarm in alarms.items():
+        ids = [query["Id"] for query in alarm["Metrics"]]
+        assert len(ids) == len(set(ids)), name
+        assert all(re.fullmatch(r"[a-z][a-zA-Z0-9_]*", i) for i in ids), name  # CloudWatch's id rule
+        assert [query.get("ReturnData", True) for query in alarm["Metrics"]].count(True) == 1, name
+        for query in alarm["Metrics"]:
+            if "Expression" in query:
+                missing = referenced_ids(query["Expression"]) - set(ids)
+                assert missing == set(), f"{name}.{query['Id']} refers to {missing}"
+                assert "SEARCH" not in query["Expression"], name  # alarms cannot SEARCH
+        assert 1 <= len(stats(alarm)) <= 10, name  # a metric-math alarm takes at most 10 metrics
+        assert len({stat["Period"] for stat in stats(alarm)}) == 1, name  # one period for all of them
+
+
+def test_thresholds_and_periods_match_the_prd(alarms):
+    for name, (threshold, period, evaluations, datapoints) in PRD_ALARMS.items():
+        alarm = alarms[name]
+        assert alarm["ComparisonOperator"] == "GreaterThanThreshold", name
+        assert alarm["Threshold"] == threshold, name
+        assert {stat["Period"] for stat in stats(alarm)} == {period}, name
+        assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (evaluations, datapoints), name
+        assert {stat["Stat"] for stat in stats(alarm)} == {"Sum"}, name
+        # Failures are started minus succeeded (timeouts never flush ActionFailed), with a volume guard.
+        assert {stat["Metric"]["MetricName"] for stat in stats(alarm)} == {"ActionStarted", "ActionSucceeded"}
+        [returned] = [q["Expression"] for q in alarm["Metrics"] if q.get("ReturnData", True)]
+        assert re.match(r"IF\(\w+ >= 20, ", returned), name
+    assert PRD_ALARMS["FlagRollbackAlarm"][1] * PRD_ALARMS["FlagRollbackAlarm"][2] == 3600
+
+
+def test_token_streak_alarm_fires_on_any_streak(alarms):
+    alarm = alarms["TokenRefreshFailureAlarm"]
+    [stat] = stats(alarm)
+    assert stat["Metric"]["MetricName"] == observability.TOKEN_REFRESH_FAILURE_STREAK
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
+
+
+def test_no_alarm_can_sit_in_insufficient_data_and_all_notify_the_topic(alarms):
+    for name, alarm in alarms.items():
+        assert alarm["TreatMissingData"] == "notBreaching", name
+        assert alarm["AlarmActions"] == [ALARM_TOPIC], name
+        assert alarm.get("ActionsEnabled", True) is True, name  # AppConfig ignores alarms with actions disabled
+        for stat in stats(alarm):
+            assert stat["Metric"]["MetricName"] in EMITTED, name
+
+
+def test_the_topic_has_only_an_optional_email_subscription(resources, template):
+    subscriptions = {n: r for n, r in resources.items() if r["Type"] == "AWS::SNS::Subscription"}
+    assert set(subscriptions) == {"AlarmEmailSubscription"}
+    assert subscriptions["AlarmEmailSubscription"]["Condition"] == "HasAlarmEmail"
+    assert template["Parameters"]["AlarmEmail"]["Default"] == ""
+
+
+def test_alarm3_is_the_flag_environments_monitor_through_a_read_only_role(resources):
+    [monitor] = resources["FeatureFlagsEnvironment"]["Properties"]["Monitors"]
+    assert monitor == {
+        "AlarmArn": {"Fn::GetAtt": ["FlagRollbackAlarm", "Arn"]},
+        "AlarmRoleArn": {"Fn::GetAtt": ["FeatureFlagsMonitorRole", "Arn"]},
+    }
+    role = resources["FeatureFlagsMonitorRole"]["Properties"]
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "appconfig.amazonaws.com"} and trust["Action"] == "sts:AssumeRole"
+    [policy] = role["Policies"]
+    assert policy["PolicyDocument"]["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": "cloudwatch:DescribeAlarms",
+            "Resource": {"Fn::GetAtt": ["FlagRollbackAlarm", "Arn"]},
+        }
+    ]
+
+
+def test_rollout_bake_outlasts_alarm3_and_rollback_deploys_at_once(resources, alarms):
+    rollout = resources["FeatureFlagsRolloutStrategy"]["Properties"]
+    alarm = alarms["FlagRollbackAlarm"]
+    period_minutes = stats(alarm)[0]["Period"] // 60
+    # Four windows, plus one window of clock alignment, plus a few minutes of EMF ingestion and evaluation.
+    needed = period_minutes * alarm["EvaluationPeriods"] + period_minutes + 5
+    assert needed <= rollout["FinalBakeTimeInMinutes"] <= 1440
+    assert rollout["DeploymentDurationInMinutes"] == 0 and rollout["GrowthFactor"] == 100
+    immediate = resources["FeatureFlagsDeploymentStrategy"]["Properties"]
+    assert immediate["FinalBakeTimeInMinutes"] == immediate["DeploymentDurationInMinutes"] == 0
+    # The initial OFF version still ships with the immediate strategy.
+    initial = resources["FeatureFlagsDeployment"]["Properties"]
+    assert initial["DeploymentStrategyId"] == {"Ref": "FeatureFlagsDeploymentStrategy"}
+
+
+def test_dashboard_shows_the_kpi_failures_latency_tokens_links_and_tenants(resources, template):
+    body = resources["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    dashboard = json.loads(substituted(body, template))
+    titles = [w["properties"]["title"] for w in dashboard["widgets"]]
+    for needed in ("Success rate", "Failures by reason", "Latency percentiles", "Token cache hit rate"):
+        assert any(title.startswith(needed) for title in titles), needed
+    assert any("Payment links created by channel" in title for title in titles)
+    assert any("Top tenants" in title for title in titles)
+    metric_names, percentiles = set(), set()
+    for widget in dashboard["widgets"]:
+        rows = widget["properties"].get("metrics", [])
+        ids = {row[-1]["id"] for row in rows if isinstance(row[-1], dict) and "id" in row[-1]}
+        for row in rows:
+            options = row[-1] if isinstance(row[-1], dict) else {}
+            if "expression" in options and "SEARCH" not in options["expression"]:
+                assert referenced_ids(options["expression"]) <= ids, options["expression"]
+            elif row[0] == "MidtransNativeActions":
+                metric_names.add(row[1])
+            percentiles.add(options.get("stat"))
+    assert metric_names <= EMITTED
+    assert {"ActionStarted", "ActionSucceeded", "TokenCacheLookup", "PaymentLinkCreated"} <= metric_names
+    assert {"p50", "p95", "p99"} <= percentiles
+    kpi = next(w for w in dashboard["widgets"] if w["properties"]["title"].startswith("Success rate"))
+    assert kpi["properties"]["annotations"]["horizontal"][0]["value"] == 95
+
+
+def test_top_failing_tenants_come_from_the_failed_event_by_cid(resources, template):
+    rule = resources["TopFailingTenantsRule"]["Properties"]
+    body = json.loads(substituted(rule["RuleBody"]["Fn::Sub"], template))
+    assert body["LogGroupNames"] == [f"placeholder-{name}" for name in AGENT_LOG_GROUPS]
+    assert body["Contribution"] == {
+        "Keys": ["$.cid"],
+        "Filters": [{"Match": "$.event", "In": ["midtrans_action_failed"]}],
+    }
+    assert body["LogFormat"] == "JSON" and body["AggregateOn"] == "Count"
+    query = resources["TopFailingTenantsQuery"]["Properties"]
+    assert query["LogGroupNames"] == [{"Ref": name} for name in AGENT_LOG_GROUPS]
+    assert 'event = "midtrans_action_failed"' in query["QueryString"] and "by cid" in query["QueryString"]
