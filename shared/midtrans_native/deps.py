@@ -110,9 +110,10 @@ def deadline(context: RemainingTime | None) -> Deadline:
     return Deadline.for_invocation(context, get_settings().action_deadline_seconds)
 
 
-def core_api(credentials: MidtransCredentials, deadline: Deadline) -> CoreApiClient:
+def midtrans_transport(credentials: MidtransCredentials, deadline: Deadline) -> MidtransTransport:
+    """The shared session, the tenant's environment (or MIDTRANS_API_BASE_URL), the invocation's deadline."""
     settings = get_settings()
-    transport = MidtransTransport(
+    return MidtransTransport(
         http_session(),
         settings.midtrans_base_url(credentials.environment),
         credentials,
@@ -121,7 +122,10 @@ def core_api(credentials: MidtransCredentials, deadline: Deadline) -> CoreApiCli
         read_timeout=settings.midtrans_read_timeout_seconds,
         retry=RetryPolicy(max_attempts=settings.midtrans_max_attempts),
     )
-    return CoreApiClient(transport)
+
+
+def core_api(credentials: MidtransCredentials, deadline: Deadline) -> CoreApiClient:
+    return CoreApiClient(midtrans_transport(credentials, deadline))
 
 
 def reset() -> None:

@@ -15,9 +15,10 @@ from midtrans_native.actions.common import (
     CredentialsSource,
     failure_message,
     load_credentials,
+    read_status,
     replay_or_refuse,
 )
-from midtrans_native.errors import MidtransError, RequestRefused, TransactionNotFound, TransactionNotModifiable
+from midtrans_native.errors import MidtransError, RequestRefused, TransactionNotModifiable
 from midtrans_native.messages import Locale, Msg, render, status_text
 from midtrans_native.midtrans.core_api import CoreApiClient
 from midtrans_native.models.api import (
@@ -61,23 +62,17 @@ def request_cancellation(
     telemetry = ActionTelemetry(
         ACTION_TYPE, cid=caller.cid, conversation_id=request.conversation_id, order_id=order_id, stage="precheck"
     )
-    telemetry.executed()
-    try:
-        transaction = core_api(credentials).get_status(order_id)
-    except TransactionNotFound:
-        telemetry.succeeded(response_status="404", outcome="not_found")
-        return CancellationResponse(
-            outcome="not_found", message=render(Msg.STATUS_NOT_FOUND, locale), locale=locale, order_id=order_id
-        )
-    except MidtransError as exc:
-        telemetry.failed(exc.failure_reason, exc.detail)
-        return CancellationResponse(
-            outcome="failed",
-            message=render(failure_message(exc, Msg.CANCEL_TIMEOUT), locale),
-            locale=locale,
-            order_id=order_id,
-            failure_reason=exc.failure_reason,
-        )
+    read = read_status(
+        order_id,
+        locale,
+        client=core_api(credentials),
+        telemetry=telemetry,
+        answer=CancellationResponse,
+        failure_copy=Msg.CANCEL_TIMEOUT,
+    )
+    if not isinstance(read, TransactionStatus):
+        return read
+    transaction = read
 
     status = transaction.transaction_status
     if not is_cancellable(transaction):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from midtrans_native.actions.common import CoreApiFactory, CredentialsSource, failure_message, load_credentials
-from midtrans_native.errors import MidtransError, TransactionNotFound
+from midtrans_native.actions.common import (
+    CoreApiFactory,
+    CredentialsSource,
+    load_credentials,
+    read_status,
+)
 from midtrans_native.messages import Locale, Msg, format_rupiah, payment_type_text, render, status_text
 from midtrans_native.models.api import PaymentDetails, PaymentStatusRequest, PaymentStatusResponse
 from midtrans_native.models.common import Caller
@@ -29,28 +33,17 @@ def check_payment_status(
 
     order_id = request.order_id
     telemetry = ActionTelemetry(ACTION_TYPE, cid=caller.cid, conversation_id=request.conversation_id, order_id=order_id)
-    telemetry.executed()
-    try:
-        transaction = core_api(credentials).get_status(order_id)
-    except TransactionNotFound:
-        # The customer's id matched nothing: Midtrans answered correctly, so this is not a failure of the
-        # action (it must not feed the failure-rate alarm); the outcome tells the agent what happened.
-        telemetry.succeeded(response_status="404", outcome="not_found")
-        return PaymentStatusResponse(
-            outcome="not_found", message=render(Msg.STATUS_NOT_FOUND, locale), locale=locale, order_id=order_id
-        )
-    except MidtransError as exc:
-        telemetry.failed(exc.failure_reason, exc.detail)
-        return PaymentStatusResponse(
-            outcome="failed",
-            message=render(
-                Msg.STATUS_TIMEOUT if exc.failure_reason == "timeout" else failure_message(exc, Msg.STATUS_FAILED),
-                locale,
-            ),
-            locale=locale,
-            order_id=order_id,
-            failure_reason=exc.failure_reason,
-        )
+    read = read_status(
+        order_id,
+        locale,
+        client=core_api(credentials),
+        telemetry=telemetry,
+        answer=PaymentStatusResponse,
+        failure_copy=Msg.STATUS_TIMEOUT,
+    )
+    if not isinstance(read, TransactionStatus):
+        return read
+    transaction = read
 
     telemetry.succeeded(response_status=transaction.status_code, outcome="ok")
     return PaymentStatusResponse(

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from midtrans_native.errors import MidtransError, RequestRefused
+from midtrans_native.errors import MidtransError, RequestRefused, TransactionNotFound
 from midtrans_native.messages import Locale, Msg, render
 from midtrans_native.midtrans.core_api import CoreApiClient
+from midtrans_native.models.api import AgentResponse
 from midtrans_native.models.common import Caller
-from midtrans_native.models.midtrans import MidtransCredentials
-from midtrans_native.observability import log_confirmation
+from midtrans_native.models.midtrans import MidtransCredentials, TransactionStatus
+from midtrans_native.observability import ActionTelemetry, log_confirmation
 from midtrans_native.stores.confirmations import Refusal
 from midtrans_native.stores.connections import StoredConnection
 
 CoreApiFactory = Callable[[MidtransCredentials], CoreApiClient]
+Answer = TypeVar("Answer", bound=AgentResponse)
 
 
 class CredentialsSource(Protocol):
@@ -61,3 +63,29 @@ def in_progress(locale: Locale) -> RequestRefused:
     return RequestRefused(
         409, "decision_in_progress", render(Msg.DECISION_IN_PROGRESS, locale), headers={"Retry-After": "2"}
     )
+
+
+def read_status(
+    order_id: str,
+    locale: Locale,
+    *,
+    client: CoreApiClient,
+    telemetry: ActionTelemetry,
+    answer: type[Answer],
+    failure_copy: Msg,
+) -> TransactionStatus | Answer:
+    """The status read every agent action starts with: the transaction, or the action's own answer for an
+    order Midtrans does not know (a successful action: Midtrans answered) or a read that failed."""
+    telemetry.executed()
+    try:
+        return client.get_status(order_id)
+    except TransactionNotFound:
+        telemetry.succeeded(response_status="404", outcome="not_found")
+        message = render(Msg.STATUS_NOT_FOUND, locale)
+        return answer(outcome="not_found", message=message, locale=locale, order_id=order_id)
+    except MidtransError as exc:
+        telemetry.failed(exc.failure_reason, exc.detail)
+        message = render(failure_message(exc, failure_copy), locale)
+        return answer(
+            outcome="failed", message=message, locale=locale, order_id=order_id, failure_reason=exc.failure_reason
+        )

@@ -21,6 +21,7 @@ from midtrans_native.actions.common import (
     failure_message,
     in_progress,
     load_credentials,
+    read_status,
     replay_or_refuse,
 )
 from midtrans_native.actions.refund_sender import RefundCommand, RefundRecorded
@@ -30,7 +31,6 @@ from midtrans_native.errors import (
     MidtransError,
     MidtransTimeout,
     RequestRefused,
-    TransactionNotFound,
     TransactionNotModifiable,
 )
 from midtrans_native.messages import Locale, Msg, format_rupiah, render, status_text
@@ -110,23 +110,17 @@ def request_refund(
     telemetry = ActionTelemetry(
         ACTION_TYPE, cid=caller.cid, conversation_id=request.conversation_id, order_id=order_id, stage="precheck"
     )
-    telemetry.executed()
-    try:
-        transaction = core_api(credentials).get_status(order_id)
-    except TransactionNotFound:
-        telemetry.succeeded(response_status="404", outcome="not_found")
-        return RefundResponse(
-            outcome="not_found", message=render(Msg.STATUS_NOT_FOUND, locale), locale=locale, order_id=order_id
-        )
-    except MidtransError as exc:
-        telemetry.failed(exc.failure_reason, exc.detail)
-        return RefundResponse(
-            outcome="failed",
-            message=render(failure_message(exc, Msg.REFUND_TIMEOUT), locale),
-            locale=locale,
-            order_id=order_id,
-            failure_reason=exc.failure_reason,
-        )
+    read = read_status(
+        order_id,
+        locale,
+        client=core_api(credentials),
+        telemetry=telemetry,
+        answer=RefundResponse,
+        failure_copy=Msg.REFUND_TIMEOUT,
+    )
+    if not isinstance(read, TransactionStatus):
+        return read
+    transaction = read
 
     left = remainder(transaction)
     amount = request.amount if request.amount is not None else left

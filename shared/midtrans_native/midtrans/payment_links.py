@@ -27,10 +27,9 @@ from midtrans_native.errors import (
     MidtransRateLimited,
 )
 from midtrans_native.midtrans.core_api import order_path
-from midtrans_native.midtrans.transport import MidtransReply, MidtransTransport, RetryPolicy
+from midtrans_native.midtrans.transport import MidtransReply, MidtransTransport
 from midtrans_native.models.midtrans import MidtransCredentials
 from midtrans_native.models.payment_links import CustomerDetails, ItemDetail, LinkExpiry
-from midtrans_native.settings import get_settings
 
 CREATE_PATH = "/v1/payment-links"
 _DETAIL_LIMIT = 300  # Midtrans' messages go to the log for operators; keep a hostile answer from flooding it
@@ -188,18 +187,8 @@ def _link_id_taken(reply: MidtransReply, payment_link_id: str) -> bool:
 
 
 def payment_link_client(credentials: MidtransCredentials, deadline: Deadline) -> PaymentLinkClient:
-    """Built like deps.core_api: the shared session, the tenant's environment, the invocation's deadline."""
+    """Over the same transport as deps.core_api (session, environment, deadline)."""
     # deps is the composition root and may import this module to wire it: import it when called, not at load.
     from midtrans_native import deps
 
-    settings = get_settings()
-    transport = MidtransTransport(
-        deps.http_session(),
-        settings.midtrans_base_url(credentials.environment),
-        credentials,
-        deadline,
-        connect_timeout=settings.midtrans_connect_timeout_seconds,
-        read_timeout=settings.midtrans_read_timeout_seconds,
-        retry=RetryPolicy(max_attempts=settings.midtrans_max_attempts),
-    )
-    return PaymentLinkClient(transport)
+    return PaymentLinkClient(deps.midtrans_transport(credentials, deadline))
