@@ -17,8 +17,9 @@ from midtrans_native.actions.common import (
     load_credentials,
     read_status,
     replay_or_refuse,
+    visible_confirmation,
 )
-from midtrans_native.errors import MidtransError, RequestRefused, TransactionNotModifiable
+from midtrans_native.errors import MidtransError, TransactionNotModifiable
 from midtrans_native.messages import Locale, Msg, render, status_text
 from midtrans_native.midtrans.core_api import CoreApiClient
 from midtrans_native.models.api import (
@@ -126,10 +127,7 @@ def decide_cancellation(
     core_api: CoreApiFactory,
     confirmations: ConfirmationStore,
 ) -> CancellationDecisionResponse:
-    known = confirmations.get(confirmation_id)
-    if known is None or known.cid != caller.cid or known.action != "cancel":
-        raise RequestRefused(404, "confirmation_not_found", render(Msg.CONFIRMATION_NOT_FOUND, request.locale or "en"))
-    locale: Locale = request.locale or known.locale  # type: ignore[assignment]
+    known, locale = visible_confirmation(confirmations, confirmation_id, caller, "cancel", request.locale)
     who = {"cid": caller.cid, "conversation_id": request.conversation_id}
 
     if request.decision == "decline":

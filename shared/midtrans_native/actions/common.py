@@ -12,7 +12,7 @@ from midtrans_native.models.api import AgentResponse
 from midtrans_native.models.common import Caller
 from midtrans_native.models.midtrans import MidtransCredentials, TransactionStatus
 from midtrans_native.observability import ActionTelemetry, log_confirmation
-from midtrans_native.stores.confirmations import Refusal
+from midtrans_native.stores.confirmations import Action, Confirmation, ConfirmationStore, Refusal
 from midtrans_native.stores.connections import StoredConnection
 
 CoreApiFactory = Callable[[MidtransCredentials], CoreApiClient]
@@ -89,3 +89,14 @@ def read_status(
         return answer(
             outcome="failed", message=message, locale=locale, order_id=order_id, failure_reason=exc.failure_reason
         )
+
+
+def visible_confirmation(
+    confirmations: ConfirmationStore, confirmation_id: str, caller: Caller, action: Action, locale: Locale | None
+) -> tuple[Confirmation, Locale]:
+    """The caller's confirmation of this action, and the locale to answer in (the request's, else the prompt's).
+    Another tenant's confirmation, or one for another action, does not exist for this caller: 404."""
+    known = confirmations.get(confirmation_id)
+    if known is None or known.cid != caller.cid or known.action != action:
+        raise RequestRefused(404, "confirmation_not_found", render(Msg.CONFIRMATION_NOT_FOUND, locale or "en"))
+    return known, locale or ("id" if known.locale == "id" else "en")

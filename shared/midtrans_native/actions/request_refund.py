@@ -23,6 +23,7 @@ from midtrans_native.actions.common import (
     load_credentials,
     read_status,
     replay_or_refuse,
+    visible_confirmation,
 )
 from midtrans_native.actions.refund_sender import RefundCommand, RefundRecorded
 from midtrans_native.errors import (
@@ -221,10 +222,7 @@ def decide_refund(
     confirmations: ConfirmationStore,
     send_refund: RefundSender,
 ) -> RefundDecisionResponse:
-    known = confirmations.get(confirmation_id)
-    if known is None or known.cid != caller.cid or known.action != "refund":
-        raise RequestRefused(404, "confirmation_not_found", render(Msg.CONFIRMATION_NOT_FOUND, request.locale or "en"))
-    locale: Locale = request.locale or known.locale  # type: ignore[assignment]
+    known, locale = visible_confirmation(confirmations, confirmation_id, caller, "refund", request.locale)
     if request.amount is not None and request.amount != known.amount:
         raise RequestRefused(422, "amount_mismatch", render(Msg.REFUND_AMOUNT_MISMATCH, locale))
     who = {"cid": caller.cid, "conversation_id": request.conversation_id}
