@@ -35,7 +35,8 @@ def get_app() -> APIGatewayHttpResolver:
     @app.put(
         "/v1/connection",
         summary="Connect or re-authorize the Midtrans account",
-        description="Verifies the key against Midtrans before storing it. One account per tenant.",
+        description="Verifies the key against Midtrans before storing it (and, with `bisnap` credentials, obtains "
+        "a BI-SNAP token and makes one signed read). One account per tenant; a second PUT replaces the first.",
         tags=["admin"],
         responses=route_responses(ConnectionView, 400, 401, 403, 422, 502, 504),
     )
@@ -43,7 +44,11 @@ def get_app() -> APIGatewayHttpResolver:
         caller = require_admin(app, flags=deps.flag_store())
         deadline = deps.deadline(app.lambda_context)
         return connect(
-            request, caller, store=deps.connection_store(), core_api=partial(deps.core_api, deadline=deadline)
+            request,
+            caller,
+            store=deps.connection_store(),
+            core_api=partial(deps.core_api, deadline=deadline),
+            token_cache=deps.token_cache_store(),
         )
 
     @app.delete(

@@ -15,7 +15,9 @@ from requests.adapters import HTTPAdapter
 
 from midtrans_native.deadline import Deadline, RemainingTime
 from midtrans_native.flags import flag_store as flag_store_for
-from midtrans_native.midtrans.core_api import CoreApiClient
+from midtrans_native.midtrans.bisnap import BiSnapClient, BiSnapTokenEndpoint
+from midtrans_native.midtrans.bisnap_tokens import TokenManager, TokenMemory
+from midtrans_native.midtrans.core_api import CoreApiClient, PaymentsClient
 from midtrans_native.midtrans.transport import MidtransTransport, RetryPolicy
 from midtrans_native.models.midtrans import MidtransCredentials
 from midtrans_native.settings import get_settings
@@ -124,7 +126,35 @@ def midtrans_transport(credentials: MidtransCredentials, deadline: Deadline) -> 
     )
 
 
-def core_api(credentials: MidtransCredentials, deadline: Deadline) -> CoreApiClient:
+def bisnap_transport(environment: str, deadline: Deadline) -> MidtransTransport:
+    """The BI-SNAP host for the environment; auth is per call (token endpoint: RSA; the rest: bearer + HMAC)."""
+    settings = get_settings()
+    return MidtransTransport(
+        http_session(),
+        settings.bisnap_base_url(environment),
+        None,
+        deadline,
+        connect_timeout=settings.midtrans_connect_timeout_seconds,
+        read_timeout=settings.midtrans_read_timeout_seconds,
+        retry=RetryPolicy(max_attempts=settings.midtrans_max_attempts),
+    )
+
+
+@cache
+def token_memory() -> TokenMemory:
+    """The token manager's memory level: one per execution environment, keyed by tenant inside."""
+    return TokenMemory()
+
+
+def token_manager() -> TokenManager:
+    return TokenManager(token_cache_store(), BiSnapTokenEndpoint(bisnap_transport), token_memory())
+
+
+def core_api(credentials: MidtransCredentials, deadline: Deadline) -> PaymentsClient:
+    """The tenant's status/cancel/refund client: BI-SNAP when it connected BI-SNAP credentials (BRIEF §2.1),
+    otherwise Core API with the server key. Both answer in Core API terms."""
+    if credentials.bisnap is not None:
+        return BiSnapClient(bisnap_transport(credentials.environment, deadline), credentials, token_manager(), deadline)
     return CoreApiClient(midtrans_transport(credentials, deadline))
 
 
@@ -137,5 +167,6 @@ def reset() -> None:
         refund_sender,
         refund_idempotency_config,
         flag_store,
+        token_memory,
     ):
         cached.cache_clear()

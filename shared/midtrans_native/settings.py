@@ -11,6 +11,11 @@ MIDTRANS_HOSTS = {
     "sandbox": "https://api.sandbox.midtrans.com",
     "production": "https://api.midtrans.com",
 }
+# BI-SNAP lives on its own hosts (reference §1).
+BISNAP_HOSTS = {
+    "sandbox": "https://merchants.sbx.midtrans.com",
+    "production": "https://merchants.midtrans.com",
+}
 
 
 class Settings(BaseSettings):
@@ -42,6 +47,10 @@ class Settings(BaseSettings):
 
     def midtrans_base_url(self, environment: str) -> str:
         return (self.midtrans_api_base_url or MIDTRANS_HOSTS[environment]).rstrip("/")
+
+    def bisnap_base_url(self, environment: str) -> str:
+        """The override serves both APIs (the simulator answers Core API and BI-SNAP paths on one port)."""
+        return (self.midtrans_api_base_url or BISNAP_HOSTS[environment]).rstrip("/")
 
 
 @cache

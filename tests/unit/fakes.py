@@ -7,7 +7,7 @@ from pydantic import SecretStr
 from midtrans_native.models.midtrans import MidtransCredentials
 
 SERVER_KEY = "SB-Mid-server-UNITTESTKEY0001"
-CREDENTIALS = MidtransCredentials(environment="sandbox", server_key=SecretStr(SERVER_KEY))
+CREDENTIALS = MidtransCredentials(cid="tenant-unit", environment="sandbox", server_key=SecretStr(SERVER_KEY))
 BASE = "https://api.sandbox.midtrans.com"
 
 

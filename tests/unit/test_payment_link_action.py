@@ -186,7 +186,7 @@ def test_locale_and_channel_do_not_change_the_link() -> None:
 
 
 def _plan(req: CreatePaymentLinkRequest, cid: str = "tenant-a", key: str = SERVER_KEY) -> tuple[str, str]:
-    credentials = MidtransCredentials(environment="sandbox", server_key=SecretStr(key))
+    credentials = MidtransCredentials(cid="tenant-unit", environment="sandbox", server_key=SecretStr(key))
     plan = plan_link(req, Caller(cid=cid, role="ai_agent", plan="ultimate"), credentials, None)
     return plan.order_id, plan.payment_link_id
 

@@ -21,7 +21,7 @@ from midtrans_native.actions.common import (
 )
 from midtrans_native.errors import MidtransError, TransactionNotModifiable
 from midtrans_native.messages import Locale, Msg, render, status_text
-from midtrans_native.midtrans.core_api import CoreApiClient
+from midtrans_native.midtrans.core_api import PaymentsClient
 from midtrans_native.models.api import (
     CancellationDecisionResponse,
     CancellationRequest,
@@ -171,7 +171,7 @@ def decide_cancellation(
     return answer
 
 
-def _execute(client: CoreApiClient, confirmation: Confirmation, locale: Locale) -> CancellationDecisionResponse:
+def _execute(client: PaymentsClient, confirmation: Confirmation, locale: Locale) -> CancellationDecisionResponse:
     """Re-read the status (the world may have changed while the customer thought), then cancel once."""
     reference = confirmation.transaction_id or confirmation.order_id
     transaction = client.get_status(reference)

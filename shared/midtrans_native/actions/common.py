@@ -7,7 +7,7 @@ from typing import Any, Protocol, TypeVar
 
 from midtrans_native.errors import MidtransError, RequestRefused, TransactionNotFound
 from midtrans_native.messages import Locale, Msg, render
-from midtrans_native.midtrans.core_api import CoreApiClient
+from midtrans_native.midtrans.core_api import PaymentsClient
 from midtrans_native.models.api import AgentResponse
 from midtrans_native.models.common import Caller
 from midtrans_native.models.midtrans import MidtransCredentials, TransactionStatus
@@ -15,7 +15,7 @@ from midtrans_native.observability import ActionTelemetry, log_confirmation
 from midtrans_native.stores.confirmations import Action, Confirmation, ConfirmationStore, Refusal
 from midtrans_native.stores.connections import StoredConnection
 
-CoreApiFactory = Callable[[MidtransCredentials], CoreApiClient]
+CoreApiFactory = Callable[[MidtransCredentials], PaymentsClient]
 Answer = TypeVar("Answer", bound=AgentResponse)
 
 
@@ -69,7 +69,7 @@ def read_status(
     order_id: str,
     locale: Locale,
     *,
-    client: CoreApiClient,
+    client: PaymentsClient,
     telemetry: ActionTelemetry,
     answer: type[Answer],
     failure_copy: Msg,

@@ -12,10 +12,10 @@ from typing import Protocol
 
 from midtrans_native.errors import MidtransAuthError, MidtransError, RequestRefused, TransactionNotFound
 from midtrans_native.messages import Locale, Msg, render
-from midtrans_native.midtrans.core_api import CoreApiClient
+from midtrans_native.midtrans.core_api import PaymentsClient
 from midtrans_native.models.api import ConnectionView, ConnectRequest
 from midtrans_native.models.common import Caller
-from midtrans_native.models.midtrans import MidtransCredentials
+from midtrans_native.models.midtrans import BiSnapCredentials, MidtransCredentials
 from midtrans_native.observability import ActionTelemetry
 from midtrans_native.stores.connections import StoredConnection
 
@@ -41,17 +41,19 @@ def view(connection: StoredConnection | None, message: str | None = None) -> Con
         status="connected",
         message=message,
         environment=connection.environment,
-        mode="core_api",
+        mode="bisnap" if connection.mode == "bisnap" else "core_api",
         masked_server_key=connection.masked_server_key,
         masked_client_key=connection.masked_client_key,
         partner_id=connection.partner_id,
         merchant_id=connection.merchant_id,
+        bisnap_client_id=connection.bisnap_client_id,
+        bisnap_channel_id=connection.bisnap_channel_id,
         connected_at=connection.connected_at,
         updated_at=connection.updated_at,
     )
 
 
-def verify_credentials(client: CoreApiClient) -> None:
+def verify_credentials(client: PaymentsClient) -> None:
     """Prove the key with a read that changes nothing: a random order id Midtrans cannot know."""
     try:
         # 22 + 24 characters: inside Midtrans' 50-character order_id limit.
@@ -78,14 +80,23 @@ def connect(
     caller: Caller,
     *,
     store: ConnectionRepository,
-    core_api: Callable[[MidtransCredentials], CoreApiClient],
+    core_api: Callable[[MidtransCredentials], PaymentsClient],
+    token_cache: TokenCache,
 ) -> ConnectionView:
+    """Verify, then store. With BI-SNAP credentials, a second probe goes over BI-SNAP: it obtains a token
+    (proving the client id and private key) and makes one signed read (proving the client secret and partner id)."""
     _check_environment(request)
-    credentials = MidtransCredentials(environment=request.environment, server_key=request.server_key)
+    server_key_only = MidtransCredentials(
+        cid=caller.cid, environment=request.environment, server_key=request.server_key
+    )
     telemetry = ActionTelemetry(ACTION_TYPE, cid=caller.cid, conversation_id=None, order_id=None)
     telemetry.executed()
     try:
-        verify_credentials(core_api(credentials))
+        verify_credentials(core_api(server_key_only))
+        if request.bisnap is not None:
+            # A re-connect may change the credentials: no token issued for the old ones may survive it.
+            token_cache.forget_tenant(caller.cid)
+            verify_credentials(core_api(server_key_only.model_copy(update={"bisnap": _bisnap(request)})))
     except MidtransAuthError as exc:
         telemetry.failed(exc.failure_reason, exc.detail)
         raise RequestRefused(
@@ -100,9 +111,23 @@ def connect(
             render(Msg.CONNECT_UNREACHABLE, request.locale),
             failure_reason=exc.failure_reason,
         ) from None
+    if request.bisnap is None:
+        token_cache.forget_tenant(caller.cid)  # back to Core API only: drop any BI-SNAP token
     connection = store.save(caller.cid, request)
     telemetry.succeeded(response_status="verified", outcome="connected")
     return view(connection, render(Msg.CONNECTED, request.locale, environment=connection.environment))
+
+
+def _bisnap(request: ConnectRequest) -> BiSnapCredentials:
+    assert request.bisnap is not None and request.partner_id and request.merchant_id  # the model guarantees it
+    return BiSnapCredentials(
+        client_id=request.bisnap.client_id,
+        partner_id=request.partner_id,
+        merchant_id=request.merchant_id,
+        channel_id=request.bisnap.channel_id,
+        client_secret=request.bisnap.client_secret,
+        private_key=request.bisnap.private_key,
+    )
 
 
 def get_connection(caller: Caller, *, store: ConnectionRepository) -> ConnectionView:

@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
 from pydantic import BaseModel
 
-from midtrans_native.midtrans.core_api import CoreApiClient
+from midtrans_native.midtrans.core_api import PaymentsClient
 
 # Pinned: by default the key starts with the function and module name, so a rename would silently open a
 # fresh key space and let a retry refund again (reliability.md §1). Changing this is a breaking change.
@@ -50,7 +50,7 @@ def idempotency_config() -> IdempotencyConfig:
     )
 
 
-def send_refund(*, command: RefundCommand, client: CoreApiClient) -> RefundRecorded:
+def send_refund(*, command: RefundCommand, client: PaymentsClient) -> RefundRecorded:
     accepted = client.refund(
         command.transaction_ref, refund_key=command.refund_key, amount=command.amount, reason=command.reason
     )

@@ -35,7 +35,7 @@ from midtrans_native.errors import (
     TransactionNotModifiable,
 )
 from midtrans_native.messages import Locale, Msg, format_rupiah, render, status_text
-from midtrans_native.midtrans.core_api import CoreApiClient
+from midtrans_native.midtrans.core_api import PaymentsClient
 from midtrans_native.models.api import RefundDecisionRequest, RefundDecisionResponse, RefundRequest, RefundResponse
 from midtrans_native.models.common import Caller
 from midtrans_native.models.midtrans import TransactionStatus
@@ -275,7 +275,7 @@ def decide_refund(
 
 
 def _execute(
-    client: CoreApiClient, confirmation: Confirmation, refund_key: str, send_refund: RefundSender, locale: Locale
+    client: PaymentsClient, confirmation: Confirmation, refund_key: str, send_refund: RefundSender, locale: Locale
 ) -> RefundDecisionResponse:
     reference = confirmation.transaction_id or confirmation.order_id  # GoPay static QRIS needs transaction_id
     amount = confirmation.amount or 0

@@ -7,7 +7,7 @@ then by the HTTP status, and treat anything unparseable as an API error (referen
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from pydantic import ValidationError
@@ -67,6 +67,16 @@ def raise_for_common_failures(reply: MidtransReply, what: str) -> dict[str, Any]
     if code >= 500:
         raise MidtransApiError(detail, http_status=reply.http_status, status_code=str(code))
     return reply.body
+
+
+class PaymentsClient(Protocol):
+    """What the actions need from Midtrans, whichever transport carries it (Core API or BI-SNAP)."""
+
+    def get_status(self, order_id: str) -> TransactionStatus: ...
+    def cancel(self, transaction_ref: str) -> TransactionStatus: ...
+    def refund(
+        self, transaction_ref: str, *, refund_key: str, amount: int, reason: str | None
+    ) -> TransactionStatus: ...
 
 
 class CoreApiClient:

@@ -19,7 +19,11 @@ import requests
 
 from midtrans_native.deadline import Deadline
 from midtrans_native.errors import DeadlineExceeded, MidtransTimeout
+from midtrans_native.midtrans.bisnap_signing import minify
 from midtrans_native.models.midtrans import MidtransCredentials
+
+# Each attempt's auth headers for the exact body bytes about to be sent (BI-SNAP signs them).
+Signer = Callable[[bytes], Mapping[str, str]]
 
 # Do not start a call with less than this left: it could not finish, and the answer would be lost.
 MIN_CALL_SECONDS = 0.5
@@ -50,8 +54,18 @@ class MidtransReply:
             return None
 
     @property
+    def snap_response_code(self) -> str | None:
+        """BI-SNAP's 7-digit `responseCode` (HTTP status + service code + case), when the body has one. Eight
+        digits are accepted too: two of Midtrans' own samples show them (reference §12.9)."""
+        raw = self.body.get("responseCode") if self.body else None
+        return raw if isinstance(raw, str) and len(raw) in (7, 8) and raw.isdigit() else None
+
+    @property
     def effective_status(self) -> int:
-        return self.status_code if self.status_code is not None else self.http_status
+        if self.status_code is not None:
+            return self.status_code
+        snap = self.snap_response_code
+        return int(snap[:3]) if snap is not None else self.http_status
 
 
 class MidtransTransport:
@@ -59,7 +73,7 @@ class MidtransTransport:
         self,
         session: requests.Session,
         base_url: str,
-        credentials: MidtransCredentials,
+        credentials: MidtransCredentials | None,
         deadline: Deadline,
         *,
         connect_timeout: float = 3.05,
@@ -78,13 +92,25 @@ class MidtransTransport:
         self._sleep = sleep
         self._jitter = jitter
 
-    def request(self, method: str, path: str, *, json: Any = None, idempotent: bool) -> MidtransReply:
-        """Send one logical call. `idempotent=False` (cancel, refund) means exactly one attempt."""
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        idempotent: bool,
+        sign: Signer | None = None,
+    ) -> MidtransReply:
+        """Send one logical call. `idempotent=False` (cancel, refund) means exactly one attempt.
+
+        Without `sign` the call carries Basic auth with the server key (Core API, Payment Link API). With it,
+        `sign(body)` gives each attempt's auth headers over the exact body bytes sent (BI-SNAP)."""
+        body = minify(json) if json is not None else None
         attempt = 0
         while True:
             attempt += 1
             try:
-                reply = self._send(method, path, json)
+                reply = self._send(method, path, body, sign)
             except MidtransTimeout:
                 if not (idempotent and self._pause_before_retry(attempt, retry_after=None)):
                     raise
@@ -97,20 +123,28 @@ class MidtransTransport:
                 continue
             return reply
 
-    def _send(self, method: str, path: str, json: Any) -> MidtransReply:
+    def _send(self, method: str, path: str, body: bytes | None, sign: Signer | None) -> MidtransReply:
         remaining = self._deadline.remaining()
         if remaining < MIN_CALL_SECONDS:
             raise DeadlineExceeded(f"{remaining:.2f}s left: not starting {method} {path}")
         # requests' timeouts bound each socket operation; capping both by what is left keeps every
         # wait inside the deadline (a server that dribbles bytes is the remaining, accepted, gap).
         timeout = (min(self._connect_timeout, remaining), min(self._read_timeout, remaining))
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        auth = None
+        if sign is not None:
+            headers.update(sign(body or b""))
+        elif self._credentials is not None:
+            auth = (self._credentials.server_key.get_secret_value(), "")
         try:
             response = self._session.request(
                 method,
                 self._base_url + path,
-                json=json,
-                auth=(self._credentials.server_key.get_secret_value(), ""),
-                headers={"Accept": "application/json", "User-Agent": USER_AGENT},
+                data=body,
+                auth=auth,
+                headers=headers,
                 timeout=timeout,
                 allow_redirects=False,
             )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator, model_validator
 
 from midtrans_native.errors import FailureReason
 from midtrans_native.models.common import ConversationId, Environment, Locale, OptionalOrderId
@@ -127,6 +127,32 @@ _Key = Annotated[str, StringConstraints(min_length=8, max_length=200, pattern=r"
 _OptionalId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-.]+$")]
 
 
+class BiSnapConnect(BaseModel):
+    """BI-SNAP credentials from the Midtrans dashboard (Settings > Access Keys, Payment BI SNAP)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-.]+$")]
+    client_secret: Annotated[SecretStr, Field(min_length=8, max_length=256)]
+    private_key: Annotated[
+        SecretStr,
+        Field(min_length=100, max_length=8192, description="RSA private key: PEM, unencrypted, ≥ 2048 bits"),
+    ]
+    channel_id: Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")] = Field(
+        description="CHANNEL-ID from the credential exchange: 5 digits"
+    )
+
+    @field_validator("private_key")
+    @classmethod
+    def _rsa_private_key(cls, value: SecretStr) -> SecretStr:
+        # Checked here so a key Midtrans could never accept is refused before any call (the message
+        # never repeats the key).
+        from midtrans_native.midtrans.bisnap_signing import load_rsa_private_key
+
+        load_rsa_private_key(value.get_secret_value())
+        return value
+
+
 class ConnectRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -135,7 +161,18 @@ class ConnectRequest(BaseModel):
     environment: Environment
     partner_id: _OptionalId | None = None
     merchant_id: _OptionalId | None = None
+    bisnap: BiSnapConnect | None = Field(
+        default=None,
+        description="Optional BI-SNAP credentials: when given (with partner_id and merchant_id), status, cancel and "
+        "refund go over BI-SNAP with signed, token-authenticated calls; payment links always use the server key",
+    )
     locale: Locale = "en"
+
+    @model_validator(mode="after")
+    def _bisnap_needs_partner_and_merchant(self) -> ConnectRequest:
+        if self.bisnap is not None and not (self.partner_id and self.merchant_id):
+            raise ValueError("BI-SNAP needs partner_id (X-PARTNER-ID) and merchant_id as well")
+        return self
 
 
 class ConnectionView(BaseModel):
@@ -144,7 +181,11 @@ class ConnectionView(BaseModel):
     status: Literal["connected", "not_connected"]
     message: str | None = None
     environment: Environment | None = None
-    mode: Literal["core_api"] | None = None
+    mode: Literal["core_api", "bisnap"] | None = Field(
+        default=None, description="core_api: server key only; bisnap: status, cancel and refund over BI-SNAP"
+    )
+    bisnap_client_id: str | None = Field(default=None, description="Masked BI-SNAP client id")
+    bisnap_channel_id: str | None = None
     masked_server_key: str | None = None
     masked_client_key: str | None = None
     partner_id: str | None = None

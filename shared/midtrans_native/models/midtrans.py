@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -50,10 +51,35 @@ class TransactionStatus(BaseModel):
         return int(self.gross_amount)
 
 
-class MidtransCredentials(BaseModel):
-    """Decrypted credentials, alive only for one invocation. SecretStr keeps the key out of reprs and logs."""
+class BiSnapCredentials(BaseModel):
+    """A tenant's BI-SNAP credentials (reference §2.2). The secret and the private key stay SecretStr."""
 
     model_config = ConfigDict(frozen=True)
 
+    client_id: str  # sent as X-CLIENT-KEY when asking for a token
+    partner_id: str  # X-PARTNER-ID on every transactional call
+    merchant_id: str  # QRIS calls name the merchant in the body
+    channel_id: str  # CHANNEL-ID, 5 digits
+    client_secret: SecretStr  # HMAC-SHA512 key of every transactional call
+    private_key: SecretStr  # PEM; signs token requests (Midtrans holds the public half)
+
+    @property
+    def fingerprint(self) -> str:
+        """Which credentials a cached token was issued for, without revealing them: a token issued before a
+        re-connect with other credentials must never be used with the new ones."""
+        material = "\n".join((self.client_id, self.partner_id, self.client_secret.get_secret_value()))
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+class MidtransCredentials(BaseModel):
+    """Decrypted credentials, alive only for one invocation. SecretStr keeps the key out of reprs and logs.
+
+    `bisnap` is set when the tenant connected BI-SNAP credentials: status, cancel and refund then go over
+    BI-SNAP (BRIEF §2.1); payment links always use the server key."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cid: str
     environment: Environment
     server_key: SecretStr
+    bisnap: BiSnapCredentials | None = None

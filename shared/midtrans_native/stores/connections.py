@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from midtrans_native.models.api import ConnectRequest
 from midtrans_native.models.common import Environment
-from midtrans_native.models.midtrans import MidtransCredentials
+from midtrans_native.models.midtrans import BiSnapCredentials, MidtransCredentials
 
 _KNOWN_PREFIXES = ("SB-Mid-server-", "SB-Mid-client-", "Mid-server-", "Mid-client-")
 
@@ -40,6 +40,8 @@ class StoredConnection:
     merchant_id: str | None
     connected_at: datetime
     updated_at: datetime
+    bisnap_client_id: str | None = None  # masked
+    bisnap_channel_id: str | None = None
 
 
 class ConnectionStore:
@@ -77,22 +79,32 @@ class ConnectionStore:
         )["Plaintext"]
         secrets = json.loads(plaintext)
         connection = _to_connection(item)
+        bisnap = secrets.get("bisnap")
         return connection, MidtransCredentials(
-            environment=connection.environment, server_key=SecretStr(secrets["server_key"])
+            cid=cid,
+            environment=connection.environment,
+            server_key=SecretStr(secrets["server_key"]),
+            bisnap=_bisnap_credentials(bisnap, connection) if bisnap else None,
         )
 
     def save(self, cid: str, request: ConnectRequest) -> StoredConnection:
         """Create or replace the tenant's connection (a second PUT re-authorizes: still one account)."""
         server_key = request.server_key.get_secret_value()
+        secrets: dict[str, Any] = {"server_key": server_key, "client_key": request.client_key}
+        if request.bisnap is not None:
+            secrets["bisnap"] = {
+                "client_id": request.bisnap.client_id,
+                "channel_id": request.bisnap.channel_id,
+                "client_secret": request.bisnap.client_secret.get_secret_value(),
+                "private_key": request.bisnap.private_key.get_secret_value(),
+            }
         ciphertext = self._kms.encrypt(
-            KeyId=self._key_id,
-            Plaintext=json.dumps({"server_key": server_key, "client_key": request.client_key}).encode(),
-            EncryptionContext=self._context(cid),
+            KeyId=self._key_id, Plaintext=json.dumps(secrets).encode(), EncryptionContext=self._context(cid)
         )["CiphertextBlob"]
         now = self._clock().isoformat()
         values: dict[str, Any] = {
             ":env": {"S": request.environment},
-            ":mode": {"S": "core_api"},
+            ":mode": {"S": "bisnap" if request.bisnap else "core_api"},
             ":ct": {"B": ciphertext},
             ":msk": {"S": mask_key(server_key)},
             ":mck": {"S": mask_key(request.client_key)},
@@ -108,8 +120,12 @@ class ConnectionStore:
             "connected_at = if_not_exists(connected_at, :now)",
         ]
         removals = []
-        for name in ("partner_id", "merchant_id"):
-            value = getattr(request, name)
+        bisnap_view = {
+            "bisnap_client_id": mask_key(request.bisnap.client_id) if request.bisnap else None,
+            "bisnap_channel_id": request.bisnap.channel_id if request.bisnap else None,
+        }
+        for name in ("partner_id", "merchant_id", "bisnap_client_id", "bisnap_channel_id"):
+            value = bisnap_view[name] if name in bisnap_view else getattr(request, name)
             if value:
                 values[f":{name}"] = {"S": value}
                 assignments.append(f"{name} = :{name}")
@@ -155,4 +171,18 @@ def _to_connection(item: dict[str, Any]) -> StoredConnection:
         merchant_id=text("merchant_id"),
         connected_at=datetime.fromisoformat(item["connected_at"]["S"]),
         updated_at=datetime.fromisoformat(item["updated_at"]["S"]),
+        bisnap_client_id=text("bisnap_client_id"),
+        bisnap_channel_id=text("bisnap_channel_id"),
+    )
+
+
+def _bisnap_credentials(secrets: dict[str, str], connection: StoredConnection) -> BiSnapCredentials:
+    return BiSnapCredentials(
+        client_id=secrets["client_id"],
+        channel_id=secrets["channel_id"],
+        client_secret=SecretStr(secrets["client_secret"]),
+        private_key=SecretStr(secrets["private_key"]),
+        # Stored in clear beside the ciphertext (they are identifiers, not secrets); the request required them.
+        partner_id=connection.partner_id or "",
+        merchant_id=connection.merchant_id or "",
     )
