@@ -129,12 +129,14 @@ class TokenManager:
                 self._memory.put(key, current)
                 return self._served(current, credentials, started, source="table")
             usable = current if current is not None and self._usable(current) else None
-            if item is not None and item.failed_at >= waiting_since and item.lock_owner is None:
+            if item is not None and item.failed_at > waiting_since and item.lock_owner is None:
                 # Another environment's refresh failed while we waited: share its answer, do not pile on.
                 if usable is not None:
                     return self._served(usable, credentials, started, source="table")
                 raise _failure(item.failure_reason, "token refresh failed in another invocation")
-            leased = self._store.try_lease(env, cid, owner=owner, now=self._clock(), seconds=LEASE_SECONDS)
+            leased = self._store.try_lease(
+                env, cid, owner=owner, now=self._clock(), seconds=LEASE_SECONDS, no_failure_since=waiting_since
+            )
             if leased is not None:
                 refreshed = _matching(leased, fingerprint)
                 if refreshed is not None and self._fresh(refreshed):

@@ -54,20 +54,25 @@ class TokenCacheStore:
         )
         return _to_item(item) if item else None
 
-    def try_lease(self, environment: str, cid: str, *, owner: str, now: float, seconds: float) -> TokenItem | None:
-        """Take the refresh lease if it is free or lapsed (a holder that died frees it by time alone).
-        Returns the item as it is now ours, or None when someone else holds it."""
+    def try_lease(
+        self, environment: str, cid: str, *, owner: str, now: float, seconds: float, no_failure_since: float = 0.0
+    ) -> TokenItem | None:
+        """Take the refresh lease if it is free or lapsed (a holder that died frees it by time alone), and no
+        refresh failed since `no_failure_since` (a caller that waited through a failure shares it instead of
+        trying again). Returns the item as it is now ours, or None when the lease is not ours to take."""
         try:
             attributes = self._dynamodb.update_item(
                 TableName=self._table,
                 Key=self._key(environment, cid),
                 UpdateExpression="SET lock_owner = :me, lock_until = :until, #ttl = if_not_exists(#ttl, :ttl)",
-                ConditionExpression="attribute_not_exists(lock_until) OR lock_until < :now",
+                ConditionExpression="(attribute_not_exists(lock_until) OR lock_until < :now) "
+                "AND (attribute_not_exists(failed_at) OR failed_at <= :since)",
                 ExpressionAttributeNames={"#ttl": "ttl"},
                 ExpressionAttributeValues={
                     ":me": {"S": owner},
                     ":until": {"N": _n(now + seconds)},
                     ":now": {"N": _n(now)},
+                    ":since": {"N": _n(no_failure_since)},
                     ":ttl": {"N": str(int(now + seconds + KEEP_AFTER_EXPIRY_SECONDS))},
                 },
                 ReturnValues="ALL_NEW",
