@@ -43,9 +43,7 @@ DOC_RSA_SIGNATURE_HEX_PREFIX = "8afe58a2b2955453854b9f65d070a10ef3def877a813f8d8
 DOC_CLIENT_SECRET = "fdppqbF5wq7vVegyvsV1CROMv646nJ7A"
 DOC_TOKEN = "gp9HjjEj813Y9JGoqwOeOPWbnt4CupvIJbU1Mmu4a11MNDZ7Sg5u9a"
 DOC_BODY_DIGEST = "56fa5f4999ad8014de49d7898c1d1d53472569db8999de3c1b752a0dd181e98c"
-DOC_STRING_TO_SIGN = (
-    f"POST:/v1.0/debit/payment-host-to-host:{DOC_TOKEN}:{DOC_BODY_DIGEST}:2020-01-01T00:00:00+07:00"
-)
+DOC_STRING_TO_SIGN = f"POST:/v1.0/debit/payment-host-to-host:{DOC_TOKEN}:{DOC_BODY_DIGEST}:2020-01-01T00:00:00+07:00"
 DOC_HMAC_SIGNATURE = "FSlidRHe4ow9qppNifGVQNcdv67lBjgCiP0BHylh+IKXo4fs2rHaGsFNUY0N8t0rPlZs4iAHAOCDklnCccwuJw=="
 DOC_HMAC_HEX = (
     "1529627511dee28c3daa9a4d89f19540d71dbfaee506380288fd011f2961f88297a387ecdab1da1ac14d518d0df2dd2b3e566ce2200700e0"
@@ -74,9 +72,7 @@ def test_sign_request_hashes_exactly_the_bytes_given() -> None:
     body = minify({"originalExternalId": "order-1", "serviceCode": "54"})
     assert body == b'{"originalExternalId":"order-1","serviceCode":"54"}'
     ts = "2024-03-19T14:30:00+07:00"
-    expected = sign_transaction(
-        DOC_CLIENT_SECRET, f"POST:/v1.0/debit/status:{DOC_TOKEN}:{body_digest(body)}:{ts}"
-    )
+    expected = sign_transaction(DOC_CLIENT_SECRET, f"POST:/v1.0/debit/status:{DOC_TOKEN}:{body_digest(body)}:{ts}")
     assert sign_request(DOC_CLIENT_SECRET, "POST", "/v1.0/debit/status", DOC_TOKEN, body, ts) == expected
     # One more space is another body: another signature (the server hashes what it receives).
     spaced = b'{"originalExternalId": "order-1","serviceCode":"54"}'
@@ -120,7 +116,7 @@ def test_short_rsa_and_non_rsa_keys_are_refused() -> None:
         ).decode()
 
     with pytest.raises(ValueError, match="2048"):
-        load_rsa_private_key(pem(rsa.generate_private_key(public_exponent=65537, key_size=1024)))
+        load_rsa_private_key(pem(rsa.generate_private_key(public_exponent=65537, key_size=1024)))  # noqa: S505 (on purpose)
     with pytest.raises(ValueError, match="not an RSA"):
         load_rsa_private_key(pem(ec.generate_private_key(ec.SECP256R1())))
     assert load_rsa_private_key(DOC_PRIVATE_KEY).key_size == 2048

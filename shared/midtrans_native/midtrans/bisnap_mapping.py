@@ -47,7 +47,7 @@ class Product:
     cancel_path: str
     refund_path: str
     payment_service_code: str
-    payment_type: str | None  # when the body does not say which method paid
+    payment_type: str | None  # fixed for the family (QRIS), or None: the body says which method paid (debit)
 
 
 DEBIT = Product("debit", "/v1.0/debit/status", "/v1.0/debit/cancel", "/v1.0/debit/refund", "54", None)
@@ -68,7 +68,7 @@ def raise_for_failure(reply: MidtransReply, what: str) -> dict[str, Any]:
     """Raise the Core API exception that means the same; return the body of a success."""
     code = reply.snap_response_code
     http = int(code[:3]) if code else reply.http_status
-    case = code[5:] if code else ""
+    case = code[5:7] if code else ""
     detail = f"{what}: responseCode {code} (HTTP {reply.http_status})" if code else f"{what}: HTTP {reply.http_status}"
     if http == 401:
         raise MidtransAuthError(detail, http_status=reply.http_status, status_code=code)
@@ -120,7 +120,7 @@ def to_status(body: dict[str, Any], product: Product, asked: str) -> SnapTransac
         transaction_id=reference_no,
         transaction_status=status,
         fraud_status=extra.get("fraudStatus"),
-        payment_type=_pay_method(extra) or product.payment_type,
+        payment_type=product.payment_type or _pay_method(extra),  # QRIS is "qris" whichever wallet paid
         gross_amount=gross,
         currency=amount.get("currency") or "IDR",
         settlement_time=body.get("paidTime"),
