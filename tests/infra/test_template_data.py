@@ -60,13 +60,17 @@ def test_no_function_policy_is_broader_than_needed(functions):
         assert policy_violations(props.get("Policies", [])) == [], name
 
 
-def test_check_payment_status_only_reads_connections_and_decrypts(grants):
+BISNAP_TOKENS = {("dynamodb:GetItem", "TokenCacheTable"), ("dynamodb:UpdateItem", "TokenCacheTable")}
+
+
+def test_check_payment_status_reads_connections_decrypts_and_uses_bisnap_tokens(grants):
     assert grants["CheckPaymentStatusFunction"] == {
         ("appconfig:StartConfigurationSession", "FeatureFlagsProfile"),
         ("appconfig:GetLatestConfiguration", "FeatureFlagsProfile"),
         ("dynamodb:Query", "ActionsTable"),
         ("dynamodb:GetItem", "ConnectionsTable"),
         ("kms:Decrypt", "CredentialsKey"),
+        *BISNAP_TOKENS,
     }
 
 
@@ -90,6 +94,7 @@ def test_cancel_function_reads_connections_and_drives_confirmations_only(grants)
         ("dynamodb:PutItem", "ConfirmationsTable"),
         ("dynamodb:UpdateItem", "ConfirmationsTable"),
         ("kms:Decrypt", "CredentialsKey"),
+        *BISNAP_TOKENS,
     }
 
 
@@ -107,6 +112,7 @@ def test_refund_function_adds_only_the_idempotency_records(grants):
         ("dynamodb:UpdateItem", "IdempotencyTable"),
         ("dynamodb:DeleteItem", "IdempotencyTable"),
         ("kms:Decrypt", "CredentialsKey"),
+        *BISNAP_TOKENS,
     }
 
 
@@ -147,6 +153,8 @@ def test_connection_function_has_exactly_its_grants(grants):
         ("dynamodb:UpdateItem", "ConnectionsTable"),
         ("dynamodb:DeleteItem", "ConnectionsTable"),
         ("dynamodb:DeleteItem", "TokenCacheTable"),
+        ("dynamodb:GetItem", "TokenCacheTable"),
+        ("dynamodb:UpdateItem", "TokenCacheTable"),
         ("kms:Encrypt", "CredentialsKey"),
     }
 
