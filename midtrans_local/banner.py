@@ -13,6 +13,7 @@ from midtrans_local.tokens import issue_dev_token
 # Here rather than in server.py, which imports this module: the banner falls back to it for its examples
 # when no tenant is seeded, and the stack seeds it by default.
 DEMO_TENANT = "tenant-demo"
+BISNAP_DEMO_TENANT = "tenant-bisnap"  # seeded beside DEMO_TENANT when the stack runs its own simulator
 
 
 # A Protocol rather than LocalStack itself: server.py imports this module, so importing it back would be circular.
@@ -29,6 +30,8 @@ class BannerStack(Protocol):
     def seed_tenant(self) -> str | None: ...
     @property
     def seed_status(self) -> int | None: ...
+    @property
+    def bisnap_seed_status(self) -> int | None: ...
     @property
     def simulator(self) -> object | None: ...
     @property
@@ -66,6 +69,11 @@ def banner(stack: BannerStack) -> str:
     ]
     if stack.seed_status is not None:
         lines.append(f"  Seed      tenant {tenant}: PUT /v1/connection -> {stack.seed_status}")
+    if stack.bisnap_seed_status is not None:
+        lines.append(
+            f"  Seed      tenant {BISNAP_DEMO_TENANT} (BI-SNAP: status, cancel, refund signed with a token): "
+            f"PUT /v1/connection -> {stack.bisnap_seed_status}"
+        )
     lines += ["", "Routes:"]
     for route in stack.template.routes:
         auth = "JWT" if route.authorizer else "open"

@@ -22,6 +22,7 @@ from midtrans_local.aws import EmbeddedAws, create_resources_from_template
 # Re-exported (the `as` form marks it public for mypy): DEMO_TENANT was defined here before the banner moved out.
 from midtrans_local.banner import DEMO_TENANT as DEMO_TENANT
 from midtrans_local.banner import banner
+from midtrans_local.bisnap_seed import BISNAP_DEMO_TENANT, BiSnapRegistry, bisnap_demo_connection
 from midtrans_local.context import FakeLambdaContext, environment_applied, lambda_runtime_environment
 from midtrans_local.events import (
     HttpApiServer,
@@ -79,6 +80,7 @@ class LocalStack:
         self.api_url = ""
         self.jwt_secret = jwt_secret or ""
         self.seed_status: int | None = None  # status of the seeding PUT, None when not seeded
+        self.bisnap_seed_status: int | None = None  # the same for the BI-SNAP demo tenant
         self.physical_ids: dict[str, str] = {}
         self._external_midtrans = bool(midtrans_base_url)
         self._log_level = log_level
@@ -291,12 +293,19 @@ class LocalStack:
 
             self._seed_server_key = SANDBOX_SERVER_KEY
         body = {"server_key": self._seed_server_key, "client_key": SEED_CLIENT_KEY, "environment": "sandbox"}
-        self.seed_status = self._seed_call("PUT", "/v1/connection", body)
-        if self.seed_status is None:
+        self.seed_status = self._seed_tenant(self.seed_tenant, body)
+        # With our own simulator, a second tenant connects over BI-SNAP (a key pair made now, never on disk).
+        if self.seed_status is not None and isinstance(self.simulator, BiSnapRegistry):
+            bisnap_body = bisnap_demo_connection(self.simulator, self._seed_server_key, SEED_CLIENT_KEY)
+            self.bisnap_seed_status = self._seed_tenant(BISNAP_DEMO_TENANT, bisnap_body)
+
+    def _seed_tenant(self, cid: str, connection: dict[str, Any]) -> int | None:
+        status = self._seed_call("PUT", "/v1/connection", connection, cid)
+        if status is None:
             logger.info("no PUT /v1/connection in the template: tenant not seeded")
-            return
-        outcome = "connected" if 200 <= self.seed_status < 300 else "NOT connected"
-        logger.info("seed: tenant %s %s (PUT /v1/connection -> %d)", self.seed_tenant, outcome, self.seed_status)
+            return None
+        outcome = "connected" if 200 <= status < 300 else "NOT connected"
+        logger.info("seed: tenant %s %s (PUT /v1/connection -> %d)", cid, outcome, status)
         from midtrans_native.models.admin import P0_ACTION_TYPES
 
         for action_type in P0_ACTION_TYPES:
@@ -305,14 +314,15 @@ class LocalStack:
                 "action_name": action_type.replace("_", " ").title(),
                 "trigger_description": f"The customer wants to {action_type.replace('_', ' ')}.",
             }
-            status = self._seed_call("POST", "/v1/actions", action)
-            logger.info("seed: tenant %s action %s (POST /v1/actions -> %s)", self.seed_tenant, action_type, status)
+            created = self._seed_call("POST", "/v1/actions", action, cid)
+            logger.info("seed: tenant %s action %s (POST /v1/actions -> %s)", cid, action_type, created)
+        return status
 
-    def _seed_call(self, method: str, path: str, body: dict[str, str]) -> int | None:
+    def _seed_call(self, method: str, path: str, body: dict[str, Any], cid: str) -> int | None:
         route = next((r for r in self.template.routes if r.method == method and r.path == path), None)
         if route is None:
             return None
-        claims = {"cid": self.seed_tenant or DEMO_TENANT, "role": "admin", "plan": "ultimate", "sub": "local-seed"}
+        claims = {"cid": cid, "role": "admin", "plan": "ultimate", "sub": "local-seed"}
         event = build_http_api_event(
             method,
             route.path,

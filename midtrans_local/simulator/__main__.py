@@ -7,7 +7,7 @@ import signal
 import threading
 from types import FrameType
 
-from midtrans_local.simulator import PRODUCTION_SERVER_KEY, SANDBOX_SERVER_KEY, SEEDED_ORDERS
+from midtrans_local.simulator import BISNAP_SEEDED_ORDERS, PRODUCTION_SERVER_KEY, SANDBOX_SERVER_KEY, SEEDED_ORDERS
 from midtrans_local.simulator.simulator import MidtransSimulator
 
 
@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Midtrans simulator listening on {url}", flush=True)
     print(f"  sandbox key:    {SANDBOX_SERVER_KEY}", flush=True)
     print(f"  production key: {PRODUCTION_SERVER_KEY}", flush=True)
-    print(f"  {len(SEEDED_ORDERS)} seeded orders: curl {url}/__simulator/", flush=True)
+    seeded = len(SEEDED_ORDERS) + len(BISNAP_SEEDED_ORDERS)
+    print(f"  {seeded} seeded orders: curl {url}/__simulator/", flush=True)
     try:
         stopping.wait()
     finally:

@@ -10,8 +10,10 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
 
+from midtrans_local.simulator.auth import SANDBOX_SERVER_KEY
+from midtrans_local.simulator.bisnap_registry import make_merchant
 from midtrans_local.simulator.replies import Reply, json_reply
-from midtrans_local.simulator.seed import SEEDED_ORDERS
+from midtrans_local.simulator.seed import BISNAP_SEEDED_ORDERS, SEEDED_ORDERS
 from midtrans_local.simulator.state import SimulatorState
 
 PREFIX = "/__simulator"
@@ -20,12 +22,19 @@ PREFIX = "/__simulator"
 def handle(state: SimulatorState, method: str, raw_path: str, raw_body: bytes) -> Reply:
     route = raw_path[len(PREFIX) :].rstrip("/") or "/"
     if route == "/" and method == "GET":
-        return json_reply(HTTPStatus.OK, {"seeded_orders": dict(SEEDED_ORDERS), "base_url": state.base_url})
+        index = {
+            "seeded_orders": dict(SEEDED_ORDERS),
+            "bisnap_seeded_orders": dict(BISNAP_SEEDED_ORDERS),
+            "base_url": state.base_url,
+        }
+        return json_reply(HTTPStatus.OK, index)
     if route == "/reset" and method == "POST":
         state.reset()
         return json_reply(HTTPStatus.OK, {"reset": True})
     if route == "/faults":
         return _faults(state, method, raw_body)
+    if route.startswith("/bisnap/"):
+        return _bisnap(state, method, route[len("/bisnap") :], raw_body)
     if route == "/calls" and method == "GET":
         return json_reply(HTTPStatus.OK, {"calls": state.calls()})
     if route == "/calls" and method == "DELETE":
@@ -51,11 +60,8 @@ def _faults(state: SimulatorState, method: str, raw_body: bytes) -> Reply:
             return json_reply(HTTPStatus.OK, {"cleared": state.faults.clear()})
     if method != "POST":
         return json_reply(HTTPStatus.METHOD_NOT_ALLOWED, {"error": "use GET, POST or DELETE"})
-    try:
-        fields: Any = json.loads(raw_body)
-    except ValueError:
-        return json_reply(HTTPStatus.BAD_REQUEST, {"error": "body must be a JSON object"})
-    if not isinstance(fields, dict):
+    fields = _json_object(raw_body)
+    if fields is None:
         return json_reply(HTTPStatus.BAD_REQUEST, {"error": "body must be a JSON object"})
     try:
         with state.lock:
@@ -63,3 +69,47 @@ def _faults(state: SimulatorState, method: str, raw_body: bytes) -> Reply:
             return json_reply(HTTPStatus.CREATED, fault.describe())
     except ValueError as exc:
         return json_reply(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+
+
+def _bisnap(state: SimulatorState, method: str, route: str, raw_body: bytes) -> Reply:
+    """The BI-SNAP part of the Python API: merchants, token TTL, revocation, token counters."""
+    registry = state.bisnap
+    if route in {"/token-requests", "/tokens-issued"} and method == "GET":
+        with state.lock:
+            counter = registry.token_requests if route == "/token-requests" else registry.tokens_issued
+            return json_reply(HTTPStatus.OK, {"total": counter.total(), "by_client": dict(counter)})
+    if route == "/merchants" and method == "GET":
+        with state.lock:
+            return json_reply(HTTPStatus.OK, {"merchants": [m.describe() for m in registry.merchants()]})
+    if method != "POST" or route not in {"/merchants", "/token-ttl", "/revoke-tokens"}:
+        return json_reply(HTTPStatus.NOT_FOUND, {"error": f"no control route {method} {PREFIX}/bisnap{route}"})
+    # An empty body is allowed for revoke-tokens, where every field is optional.
+    fields = _json_object(raw_body or b"{}")
+    if fields is None:
+        return json_reply(HTTPStatus.BAD_REQUEST, {"error": "body must be a JSON object"})
+    try:
+        if route == "/merchants":
+            merchant = make_merchant({"server_key": SANDBOX_SERVER_KEY, **fields}, state.server_keys)
+            with state.lock:
+                registry.register(merchant)
+            return json_reply(HTTPStatus.CREATED, merchant.describe())
+        if route == "/token-ttl":
+            seconds: Any = fields.get("seconds")  # set_token_ttl refuses anything but a positive int
+            with state.lock:
+                registry.set_token_ttl(seconds)
+            return json_reply(HTTPStatus.OK, {"seconds": registry.token_ttl})
+        client_id = fields.get("client_id")
+        if client_id is not None and not isinstance(client_id, str):
+            raise ValueError("client_id must be a string or null")
+        with state.lock:
+            return json_reply(HTTPStatus.OK, {"revoked": registry.revoke(client_id)})
+    except ValueError as exc:
+        return json_reply(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+
+
+def _json_object(raw_body: bytes) -> dict[str, Any] | None:
+    try:
+        fields: Any = json.loads(raw_body)
+    except ValueError:
+        return None
+    return fields if isinstance(fields, dict) else None

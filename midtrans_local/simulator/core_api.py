@@ -12,7 +12,7 @@ import uuid
 from http import HTTPStatus
 from typing import Any
 
-from midtrans_local.simulator.model import RefundRecord, money, wib_now
+from midtrans_local.simulator.model import money
 from midtrans_local.simulator.replies import (
     Reply,
     core_cannot_modify,
@@ -21,14 +21,9 @@ from midtrans_local.simulator.replies import (
     core_validation_error,
     json_reply,
 )
+from midtrans_local.simulator.rules import RefusalKind, apply_refund, cancellable, refund_refusal
 from midtrans_local.simulator.state import SimulatorState
 
-# Bank transfer / VA and convenience stores have no refund feature (midtrans-api.md §6).
-NOT_REFUNDABLE_TYPES = frozenset({"bank_transfer", "echannel", "permata", "cstore"})
-# "Partial refunds not supported for ShopeePay and OVO". OVO has no Core API payment_type of its
-# own in the docs read; the simulator uses "ovo" for it.
-FULL_REFUND_ONLY_TYPES = frozenset({"shopeepay", "ovo"})
-REFUNDABLE_STATUSES = frozenset({"settlement", "partial_refund"})
 _REFUND_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -46,11 +41,7 @@ def cancel(state: SimulatorState, ident: str) -> Reply:
         if found is None:
             return core_not_found()
         transaction = found.transaction
-        cancellable = transaction.status in {"pending", "authorize"} or (
-            # A captured card payment can be cancelled until it settles; settled money is refunded.
-            transaction.status == "capture" and transaction.payment_type == "credit_card"
-        )
-        if not cancellable:
+        if not cancellable(transaction):
             return core_cannot_modify()
         transaction.move_to("cancel")
         return json_reply(HTTPStatus.OK, transaction.summary("200", "Success, transaction is canceled"))
@@ -89,27 +80,13 @@ def refund(state: SimulatorState, ident: str, raw_body: bytes) -> Reply:
         # Refunds are keyed by refund_key: a repeat never refunds twice, whatever the state now is.
         if refund_key is not None and transaction.find_refund(refund_key) is not None:
             return core_error(406, "Duplicate refund ID", with_id=False)
-        if (
-            transaction.status not in REFUNDABLE_STATUSES
-            or transaction.payment_type in NOT_REFUNDABLE_TYPES
-            or (transaction.refund_requires_transaction_id and not found.by_transaction_id)
-        ):
-            return core_cannot_modify()
-        remaining = transaction.remaining_amount
-        amount = remaining if amount is None else amount
-        if amount > remaining:
+        amount = transaction.remaining_amount if amount is None else amount
+        refusal = refund_refusal(found, amount)
+        if refusal is not None and refusal.kind is RefusalKind.EXCEEDS:
             return core_error(414, "Refund request is rejected due to invalid amount", with_id=False)
-        if transaction.payment_type in FULL_REFUND_ONLY_TYPES and amount != transaction.gross_amount:
+        if refusal is not None:
             return core_cannot_modify()
-        record = RefundRecord(
-            refund_chargeback_id=state.take_refund_chargeback_id(),
-            amount=amount,
-            created_at=wib_now(),
-            reason=payload.get("reason") or "refund request from merchant",
-            refund_key=refund_key or str(uuid.uuid4()),
-        )
-        transaction.refunds.append(record)
-        transaction.move_to("refund" if transaction.remaining_amount == 0 else "partial_refund")
+        record = apply_refund(state, transaction, amount, payload.get("reason"), refund_key or str(uuid.uuid4()))
         body = transaction.summary("200", "Success, refund request is approved")
         body.update(
             refund_chargeback_id=record.refund_chargeback_id,

@@ -1,6 +1,6 @@
 """Injected failures: what can go wrong between a client and Midtrans, on demand.
 
-A fault matches a request by order_id and HTTP method, is used up after `times` matching requests,
+A fault matches a request by order_id, HTTP method and operation, is used up after `times` matching requests,
 and decides what the client sees instead of (or, with `processed`, on top of) the normal answer.
 """
 
@@ -12,11 +12,28 @@ from dataclasses import asdict, dataclass
 from http import HTTPStatus
 from typing import Any
 
-from midtrans_local.simulator.replies import Reply, core_body, html_page, json_reply, link_errors
+from midtrans_local.simulator.replies import Reply, core_body, html_page, json_reply, link_errors, snap_reply
 
 FAULT_KINDS = ("latency", "status", "malformed", "html", "drop")
 _DEFAULT_STATUS = {"status": 429, "html": 502}
-_FIELDS = frozenset({"kind", "status", "order_id", "times", "retry_after", "delay_seconds", "method", "processed"})
+_FIELDS = frozenset(
+    {"kind", "status", "order_id", "times", "retry_after", "delay_seconds", "method", "processed", "operation"}
+)
+# What a fault's `operation` can name. One name per kind of call, not per path: "bisnap_refund"
+# covers both debit and QRIS refund (add order_id to aim at one transaction).
+OPERATIONS = (
+    "status",
+    "cancel",
+    "refund",
+    "expire",
+    "link_create",
+    "link_get",
+    "link_delete",
+    "bisnap_token",
+    "bisnap_status",
+    "bisnap_cancel",
+    "bisnap_refund",
+)
 # Body texts for injected HTTP errors, from the Midtrans status-code tables (midtrans-api.md §3.1).
 _MESSAGES = {
     400: "One or more parameters in the payload is invalid.",
@@ -31,6 +48,9 @@ _MESSAGES = {
 }
 # A JSON document cut off mid-string, as a truncated upstream answer looks.
 _TRUNCATED = b'{"status_code": "200", "status_message": "Success, transac'
+_SNAP_TRUNCATED = b'{"responseCode": "2000000", "responseMessage": "Request has been proc'
+# BI-SNAP words for injected errors; other statuses use the HTTP reason phrase.
+_SNAP_MESSAGES = {500: "Internal Server Error", 504: "Timeout"}
 
 
 @dataclass
@@ -47,31 +67,43 @@ class Fault:
     # True: Midtrans processes the request (state changes), then the client gets the fault instead
     # of the answer, the "did my refund happen?" case. False: the request never reaches Midtrans.
     processed: bool = False
+    # None matches every operation; otherwise one of OPERATIONS, e.g. "bisnap_token".
+    operation: str | None = None
 
-    def matches(self, method: str, order_id: str | None) -> bool:
+    def matches(self, method: str, order_id: str | None, operation: str | None = None) -> bool:
         if self.method is not None and self.method != method.upper():
+            return False
+        if self.operation is not None and self.operation != operation:
             return False
         return self.order_id is None or self.order_id == order_id
 
     def describe(self) -> dict[str, Any]:
         return asdict(self)
 
-    def render(self, family: str, answer: Reply | None) -> Reply:
-        """What the client receives. `answer` is the real answer when the request was processed."""
+    def render(self, family: str, answer: Reply | None, service: str = "00") -> Reply:
+        """What the client receives. `answer` is the real answer when the request was processed.
+
+        `service` is the BI-SNAP service code of the call (family "bisnap"), for its responseCode.
+        """
         if self.kind == "drop":
             return Reply(0, b"", drop=True)
         if self.kind == "malformed":
             # HTTP 200 and a JSON content type, so only parsing the body reveals the problem.
-            body = answer.body[: max(1, len(answer.body) // 2)] if answer is not None else _TRUNCATED
+            truncated = _SNAP_TRUNCATED if family == "bisnap" else _TRUNCATED
+            body = answer.body[: max(1, len(answer.body) // 2)] if answer is not None else truncated
             return Reply(HTTPStatus.OK, body)
         status = self.status or _DEFAULT_STATUS[self.kind]
         if self.kind == "html":
             return html_page(status)
-        return self._status_reply(family, status)
+        return self._status_reply(family, status, service)
 
-    def _status_reply(self, family: str, status: int) -> Reply:
+    def _status_reply(self, family: str, status: int, service: str) -> Reply:
         message = _MESSAGES.get(status, HTTPStatus(status).phrase)
-        if family == "link":
+        if family == "bisnap":
+            # responseCode = HTTP status + service code + case; 500 is "500SS01" in every endpoint's table.
+            case = "01" if status == 500 else "00"
+            reply = snap_reply(f"{status}{service}{case}", _SNAP_MESSAGES.get(status, HTTPStatus(status).phrase))
+        elif family == "link":
             reply = link_errors(status, message)
         else:
             reply = json_reply(status, core_body(status, message, id=str(uuid.uuid4())))
@@ -108,6 +140,9 @@ def make_fault(fault_id: int, fields: dict[str, Any]) -> Fault:
     processed = fields.get("processed", False)
     if not isinstance(processed, bool):
         raise ValueError("processed must be true or false")
+    operation = fields.get("operation")
+    if operation is not None and operation not in OPERATIONS:
+        raise ValueError(f"operation must be null or one of {', '.join(OPERATIONS)}")
     return Fault(
         id=fault_id,
         kind=kind,
@@ -118,6 +153,7 @@ def make_fault(fault_id: int, fields: dict[str, Any]) -> Fault:
         delay_seconds=float(delay),
         method=method.strip().upper() if method else None,
         processed=processed,
+        operation=operation,
     )
 
 
@@ -149,10 +185,10 @@ class FaultBook:
         self._faults.clear()
         return cleared
 
-    def take(self, method: str, order_id: str | None) -> Fault | None:
+    def take(self, method: str, order_id: str | None, operation: str | None = None) -> Fault | None:
         """The oldest fault matching this request, with one use consumed."""
         for fault in self._faults:
-            if fault.matches(method, order_id):
+            if fault.matches(method, order_id, operation):
                 if fault.times is not None:
                     fault.times -= 1
                     if fault.times == 0:

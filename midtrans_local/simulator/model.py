@@ -44,6 +44,11 @@ def format_time(value: datetime) -> str:
     return value.astimezone(WIB).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def format_iso(value: datetime) -> str:
+    """ISO-8601 with the +07:00 offset, as BI-SNAP writes times (e.g. 2023-07-03T10:36:17+07:00)."""
+    return value.astimezone(WIB).replace(microsecond=0).isoformat()
+
+
 def money(amount: int) -> str:
     """Whole rupiah as Midtrans writes money: a string with two decimals."""
     return f"{amount}.00"

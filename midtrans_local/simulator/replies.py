@@ -69,6 +69,13 @@ def core_validation_error(*messages: str) -> Reply:
     return json_reply(HTTPStatus.OK, body)
 
 
+def snap_reply(response_code: str, message: str, **fields: Any) -> Reply:
+    """A BI-SNAP answer. The 7-digit responseCode is HTTP status + service code + case code, so the
+    HTTP status is always its first three digits."""
+    body = {"responseCode": response_code, "responseMessage": message, **fields}
+    return json_reply(int(response_code[:3]), body)
+
+
 def link_errors(status: int, *messages: str) -> Reply:
     """Payment Link API errors: a real HTTP status and an `error_messages` array."""
     return json_reply(status, {"error_messages": list(messages)})

@@ -1,4 +1,4 @@
-"""Request dispatch: control API, fault injection, auth, Midtrans routes, call log."""
+"""Request dispatch: control API, fault injection, auth, Midtrans routes (Core, Payment Link, BI-SNAP), call log."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import json
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
 
-from midtrans_local.simulator import control, core_api, payment_links
+from midtrans_local.simulator import bisnap, control, core_api, payment_links
 from midtrans_local.simulator.auth import environment_of, match_server_key
 from midtrans_local.simulator.faults import Fault
 from midtrans_local.simulator.replies import Reply, core_unauthorized, link_unauthorized, spring_error
@@ -23,6 +23,7 @@ _CORE = re.compile(r"^/v2/([^/]+)/(status|cancel|refund|expire)$")
 _LINK = re.compile(r"^/v1/payment-links/([^/]+)$")
 _HOSTED = re.compile(r"^/payment-links/([^/]+)$")
 _CORE_METHODS = {"status": "GET", "cancel": "POST", "refund": "POST", "expire": "POST"}
+_FAULTED = frozenset({"core", "link", "bisnap"})
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,15 @@ class Request:
 
 @dataclass(frozen=True)
 class _Route:
-    family: str  # "core", "link" (faults apply), "page" or "none"
+    family: str  # "core", "link", "bisnap" (faults apply), "page" or "none"
     handler: Callable[[SimulatorState, str], Reply] | None
     order_id: str | None
     error: int = 0  # the Spring-style HTTP status when nothing handles the path
     path: str = ""  # the raw path the Spring-style body echoes
+    operation: str | None = None  # the name faults match and the call log shows
+    service: str = "00"  # BI-SNAP service code, for the responseCode of an injected error
+    # Extra call-log fields (BI-SNAP: identifiers, and "authorized" once its handler has decided).
+    log: dict[str, Any] = field(default_factory=dict)
 
 
 class App:
@@ -56,29 +61,31 @@ class App:
         route = self._route(request)
         server_key = match_server_key(request.headers.get("authorization"), self.state.server_keys)
         fault = None
-        if route.family in {"core", "link"}:
+        if route.family in _FAULTED:
             with self.state.lock:
-                fault = self.state.faults.take(request.method, route.order_id)
+                fault = self.state.faults.take(request.method, route.order_id, route.operation)
         if fault is not None and fault.delay_seconds > 0:
             time.sleep(fault.delay_seconds)  # outside the lock: other requests keep flowing
         if fault is not None and _short_circuits(fault):
-            reply = fault.render(route.family, None)
+            reply = fault.render(route.family, None, route.service)
         else:
             reply = self._answer(route, server_key)
             if fault is not None and fault.kind != "latency":
-                reply = fault.render(route.family, reply)
-        self.state.record_call(
-            {
-                "method": request.method,
-                "path": request.raw_path,
-                "order_id": route.order_id,
-                "authorized": server_key is not None,
-                "environment": environment_of(server_key) if server_key else None,
-                "status": 0 if reply.drop else int(reply.status),
-                "fault": fault.kind if fault is not None else None,
-                "request_body": _json_or_none(request.body),
-            }
-        )
+                reply = fault.render(route.family, reply, route.service)
+        call = {
+            "method": request.method,
+            "path": request.raw_path,
+            "operation": route.operation,
+            "order_id": route.order_id,
+            "authorized": server_key is not None,
+            "environment": environment_of(server_key) if server_key else None,
+            "status": 0 if reply.drop else int(reply.status),
+            "fault": fault.kind if fault is not None else None,
+            "request_body": _json_or_none(request.body),
+        }
+        # BI-SNAP has no Basic key: its route says who was identified and whether the checks passed.
+        call.update(route.log)
+        self.state.record_call(call)
         return reply
 
     def _answer(self, route: _Route, server_key: str | None) -> Reply:
@@ -99,26 +106,39 @@ class App:
                 return _unrouted(HTTPStatus.METHOD_NOT_ALLOWED, request)
             order_id = state.order_id_of(ident)
             if action == "status":
-                return _Route("core", lambda s, key: core_api.status(s, ident, key), order_id)
+                return _Route("core", lambda s, key: core_api.status(s, ident, key), order_id, operation=action)
             if action == "cancel":
-                return _Route("core", lambda s, _: core_api.cancel(s, ident), order_id)
+                return _Route("core", lambda s, _: core_api.cancel(s, ident), order_id, operation=action)
             if action == "expire":
-                return _Route("core", lambda s, _: core_api.expire(s, ident), order_id)
-            return _Route("core", lambda s, _: core_api.refund(s, ident, body), order_id)
+                return _Route("core", lambda s, _: core_api.expire(s, ident), order_id, operation=action)
+            return _Route("core", lambda s, _: core_api.refund(s, ident, body), order_id, operation=action)
         if path == "/v1/payment-links":
             if method != "POST":
                 return _unrouted(HTTPStatus.METHOD_NOT_ALLOWED, request)
-            return _Route("link", lambda s, _: payment_links.create(s, body), _link_order_id(body))
+            named = _link_order_id(body)
+            return _Route("link", lambda s, _: payment_links.create(s, body), named, operation="link_create")
         if match := _LINK.match(path):
             order_id = match.group(1)
             if method == "GET":
-                return _Route("link", lambda s, _: payment_links.get(s, order_id), order_id)
+                return _Route("link", lambda s, _: payment_links.get(s, order_id), order_id, operation="link_get")
             if method == "DELETE":
-                return _Route("link", lambda s, _: payment_links.delete(s, order_id), order_id)
+                return _Route("link", lambda s, _: payment_links.delete(s, order_id), order_id, operation="link_delete")
             return _unrouted(HTTPStatus.METHOD_NOT_ALLOWED, request)
+        if path in bisnap.PATHS:
+            if method != "POST":
+                return _unrouted(HTTPStatus.METHOD_NOT_ALLOWED, request)
+            ready = bisnap.prepare(state, path, request.raw_path, request.headers, body)
+            return _Route(
+                "bisnap",
+                lambda s, _: ready.run(s),
+                ready.order_id,
+                operation=ready.operation,
+                service=ready.service,
+                log=ready.log,
+            )
         if (match := _HOSTED.match(path)) and method == "GET":
             link_id = match.group(1)
-            return _Route("page", lambda s, _: payment_links.hosted_page(s, link_id), None)
+            return _Route("page", lambda s, _: payment_links.hosted_page(s, link_id), None, operation="payment_page")
         return _unrouted(HTTPStatus.NOT_FOUND, request)
 
 
@@ -127,6 +147,8 @@ def _unrouted(status: int, request: Request) -> _Route:
     family = "core" if request.raw_path.startswith(("/v2/", "/v1/")) else "none"
     if request.raw_path.startswith("/v1/payment-links"):
         family = "link"
+    if request.raw_path.startswith("/v1.0/"):
+        family = "bisnap"
     return _Route(family, None, None, error=status, path=request.raw_path)
 
 

@@ -171,7 +171,41 @@ _SEEDS: tuple[_Seed, ...] = (
     ),
 )
 
+# Added for BI-SNAP demos (a pending and a settled dynamic QRIS, a pending GoPay). Kept out of
+# SEEDED_ORDERS, which lists the one-order-per-status Core API set that other suites pin exactly;
+# Core API /v2 sees these orders all the same.
+_BISNAP_SEEDS: tuple[_Seed, ...] = (
+    _Seed(
+        "ORDER-PENDING-GOPAY-001",
+        "GoPay pending: cancellable over Core API and BI-SNAP debit cancel",
+        "gopay",
+        "pending",
+        extra={
+            "actions": [
+                {"name": "deeplink-redirect", "method": "GET", "url": "gojek://simulator/pay/ORDER-PENDING-GOPAY-001"}
+            ]
+        },
+    ),
+    _Seed(
+        "ORDER-PENDING-QRIS-001",
+        "dynamic QRIS pending: cancellable over BI-SNAP qr-mpm-cancel",
+        "qris",
+        "pending",
+        amount=50000,
+        extra={"acquirer": "gopay"},
+    ),
+    _Seed(
+        "ORDER-SETTLEMENT-QRIS-001",
+        "dynamic QRIS settlement: refundable (full or partial) by order_id or transaction_id",
+        "qris",
+        "settlement",
+        amount=100000,
+        extra={"issuer": "gopay", "acquirer": "gopay", "transaction_type": "on-us"},
+    ),
+)
+
 SEEDED_ORDERS: Mapping[str, str] = MappingProxyType({seed.order_id: seed.description for seed in _SEEDS})
+BISNAP_SEEDED_ORDERS: Mapping[str, str] = MappingProxyType({seed.order_id: seed.description for seed in _BISNAP_SEEDS})
 
 # Seeded refunds get ids below this; refunds made through the API count up from it.
 FIRST_REFUND_CHARGEBACK_ID = 100001
@@ -186,7 +220,7 @@ def seeded_transactions(now: datetime) -> list[Transaction]:
     """Fresh copies of every seeded transaction, timed relative to `now` (GMT+7)."""
     transactions = []
     chargeback_id = 90001
-    for seed in _SEEDS:
+    for seed in _SEEDS + _BISNAP_SEEDS:
         started = now - seed.age
         refunds = []
         for amount, reason, refund_key in seed.refunds:

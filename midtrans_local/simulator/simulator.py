@@ -8,13 +8,14 @@ from types import TracebackType
 from typing import Any
 
 from midtrans_local.simulator.auth import PRODUCTION_SERVER_KEY, SANDBOX_SERVER_KEY
+from midtrans_local.simulator.bisnap_registry import make_merchant
 from midtrans_local.simulator.routes import App
 from midtrans_local.simulator.server import SimulatorHTTPServer
 from midtrans_local.simulator.state import SimulatorState
 
 
 class MidtransSimulator:
-    """A stateful local stand-in for Midtrans' Core API v2 and Payment Link API.
+    """A stateful local stand-in for Midtrans' Core API v2, Payment Link API and BI-SNAP.
 
     Nothing listens until `start()`; state exists (seeded) from construction.
     """
@@ -63,7 +64,8 @@ class MidtransSimulator:
             thread.join(timeout=5)
 
     def reset(self) -> None:
-        """Back to the seeded state; payment links, faults and the call log are cleared."""
+        """Back to the seeded state; payment links, faults, the call log and BI-SNAP tokens, counters
+        and token TTL are cleared. Registered BI-SNAP merchants stay, as the server keys do."""
         self._state.reset()
 
     def add_fault(
@@ -76,10 +78,12 @@ class MidtransSimulator:
         delay_seconds: float = 0.0,
         method: str | None = None,
         processed: bool = False,
+        operation: str | None = None,
     ) -> dict[str, Any]:
         """Inject a fault (see docs/simulator.md); returns its description. ValueError if invalid.
 
-        `status` defaults to 429 for kind "status" and 502 for kind "html".
+        `status` defaults to 429 for kind "status" and 502 for kind "html". `operation` narrows the
+        fault to one kind of call, e.g. "refund" or "bisnap_token" (faults.OPERATIONS lists them).
         """
         fields = {
             "kind": kind,
@@ -90,6 +94,7 @@ class MidtransSimulator:
             "delay_seconds": delay_seconds,
             "method": method,
             "processed": processed,
+            "operation": operation,
         }
         with self._state.lock:
             return self._state.faults.add(fields).describe()
@@ -114,6 +119,58 @@ class MidtransSimulator:
     def payment_link(self, order_id: str) -> dict[str, Any] | None:
         """A stored payment link's definition plus `deleted`, or None."""
         return self._state.payment_link(order_id)
+
+    def register_bisnap_merchant(
+        self,
+        *,
+        client_id: str,
+        partner_id: str,
+        merchant_id: str,
+        client_secret: str,
+        public_key_pem: str,
+        server_key: str = SANDBOX_SERVER_KEY,
+    ) -> dict[str, Any]:
+        """Let a BI-SNAP merchant in (or replace the one with this client_id); returns its public identifiers.
+
+        BI-SNAP calls then see and change the same transactions Core API /v2 serves for `server_key`.
+        ValueError when a field is empty, the key is not an RSA public key PEM, `server_key` is not
+        one of this simulator's, or `partner_id` belongs to another client_id.
+        """
+        fields = {
+            "client_id": client_id,
+            "partner_id": partner_id,
+            "merchant_id": merchant_id,
+            "client_secret": client_secret,
+            "public_key_pem": public_key_pem,
+            "server_key": server_key,
+        }
+        merchant = make_merchant(fields, self._state.server_keys)
+        with self._state.lock:
+            self._state.bisnap.register(merchant)
+        return merchant.describe()
+
+    def set_bisnap_token_ttl(self, seconds: int) -> None:
+        """expiresIn (and lifetime) of access tokens issued from now on; reset() restores 900."""
+        with self._state.lock:
+            self._state.bisnap.set_token_ttl(seconds)
+
+    def revoke_bisnap_tokens(self, client_id: str | None = None) -> int:
+        """Invalidate every outstanding token of `client_id` (all clients when None), as when Midtrans
+        rotates tokens. Returns how many live tokens were revoked."""
+        with self._state.lock:
+            return self._state.bisnap.revoke(client_id)
+
+    def bisnap_token_requests(self, client_id: str | None = None) -> int:
+        """POST /v1.0/access-token/b2b received for this X-CLIENT-KEY (all when None), failed ones included."""
+        with self._state.lock:
+            counter = self._state.bisnap.token_requests
+            return counter.total() if client_id is None else counter[client_id]
+
+    def bisnap_tokens_issued(self, client_id: str | None = None) -> int:
+        """Access tokens issued to this client (to everyone when None)."""
+        with self._state.lock:
+            counter = self._state.bisnap.tokens_issued
+            return counter.total() if client_id is None else counter[client_id]
 
     def __enter__(self) -> MidtransSimulator:
         if self._server is None:

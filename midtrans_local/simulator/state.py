@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from midtrans_local.simulator.bisnap_registry import BisnapRegistry
 from midtrans_local.simulator.faults import FaultBook
 from midtrans_local.simulator.model import Transaction, wib_now
 from midtrans_local.simulator.seed import FIRST_REFUND_CHARGEBACK_ID, seeded_transactions
@@ -43,6 +44,8 @@ class SimulatorState:
     link_ids: set[str] = field(default_factory=set)
     faults: FaultBook = field(default_factory=FaultBook)
     call_log: list[dict[str, Any]] = field(default_factory=list)
+    # BI-SNAP merchants survive reset (configuration, like server_keys); their tokens and counters do not.
+    bisnap: BisnapRegistry = field(default_factory=BisnapRegistry)
     next_refund_chargeback_id: int = FIRST_REFUND_CHARGEBACK_ID
     next_link_number: int = 1
 
@@ -50,7 +53,7 @@ class SimulatorState:
         self.reset()
 
     def reset(self) -> None:
-        """Back to the seeded transactions; links, faults and the call log are cleared."""
+        """Back to the seeded transactions; links, faults, the call log and BI-SNAP tokens/counters are cleared."""
         with self.lock:
             seeded = seeded_transactions(wib_now())
             self.transactions = {t.order_id: t for t in seeded}
@@ -59,6 +62,7 @@ class SimulatorState:
             self.link_ids = set()
             self.faults = FaultBook()
             self.call_log = []
+            self.bisnap.reset()
             self.next_refund_chargeback_id = FIRST_REFUND_CHARGEBACK_ID
             self.next_link_number = 1
 
