@@ -19,7 +19,7 @@ from tests.integration.cancel.conftest import serialized_dynamodb  # noqa: F401 
 
 
 @cache
-def test_private_key_pem() -> str:
+def rsa_private_key_pem() -> str:
     """One 2048-bit key per test process (generation takes ~50 ms); Midtrans would hold its public half."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -46,7 +46,7 @@ def credentials_for(
             merchant_id=f"M-{cid}",
             channel_id="95221",
             client_secret=SecretStr(client_secret),
-            private_key=SecretStr(test_private_key_pem()),
+            private_key=SecretStr(rsa_private_key_pem()),
         ),
     )
 
