@@ -56,10 +56,12 @@ def warm_requests() -> list[tuple[str, float, float]]:
     try:
         session = requests.Session()
         agent = {"Authorization": f"Bearer {issue_dev_token('tenant-demo', 'ai_agent')}"}
+        snap_agent = {"Authorization": f"Bearer {issue_dev_token('tenant-bisnap', 'ai_agent')}"}
         admin = {"Authorization": f"Bearer {issue_dev_token('tenant-demo', 'admin')}"}
         status = {"conversation_id": "bench", "order_id": "ORDER-SETTLEMENT-GOPAY-001"}
         cases = [
             ("POST /v1/payments/status (warm)", "POST", "/v1/payments/status", agent, status),
+            ("POST /v1/payments/status, BI-SNAP", "POST", "/v1/payments/status", snap_agent, status),
             ("GET /v1/connection (warm)", "GET", "/v1/connection", admin, None),
         ]
         rows = []
@@ -77,10 +79,45 @@ def warm_requests() -> list[tuple[str, float, float]]:
         stack.stop()
 
 
+def bisnap_signatures() -> list[tuple[str, float, float]]:
+    """What a token refresh and every BI-SNAP call add in CPU: one RSA-2048 signature, one HMAC-SHA512."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from midtrans_native.midtrans.bisnap_signing import sign_access_token_request, sign_request
+
+    pem = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        .decode()
+    )
+    body = b'{"originalExternalId":"ORDER-1","serviceCode":"54"}'
+    cases = (
+        (
+            "BI-SNAP token signature (RSA-2048)",
+            lambda: sign_access_token_request(pem, "client", "2026-01-01T00:00:00+07:00"),
+        ),
+        (
+            "BI-SNAP call signature (HMAC-512)",
+            lambda: sign_request("secret", "POST", "/v1.0/debit/status", "t", body, "ts"),
+        ),
+    )
+    rows = []
+    for label, sign in cases:
+        samples = []
+        for _ in range(REQUESTS):
+            start = time.perf_counter()
+            sign()
+            samples.append((time.perf_counter() - start) * 1000)
+        samples.sort()
+        rows.append((label, statistics.median(samples), samples[int(len(samples) * 0.95) - 1]))
+    return rows
+
+
 def main() -> None:
     rows = cold_imports()
     with contextlib.redirect_stdout(io.StringIO()):  # the handlers' JSON logs and EMF would bury the table
-        warm = warm_requests()
+        warm = warm_requests() + bisnap_signatures()
     print(f"\n{'measurement':<36} {'median ms':>10} {'max/p95 ms':>11}")
     print("-" * 59)
     for label, median, worst in rows:
