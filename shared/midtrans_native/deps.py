@@ -5,7 +5,7 @@ Nothing here runs at import time; `reset()` clears every cache (tests, or a chan
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import requests
@@ -15,8 +15,6 @@ from requests.adapters import HTTPAdapter
 
 from midtrans_native.deadline import Deadline, RemainingTime
 from midtrans_native.flags import flag_store as flag_store_for
-from midtrans_native.midtrans.bisnap import BiSnapClient, BiSnapTokenEndpoint
-from midtrans_native.midtrans.bisnap_tokens import TokenManager, TokenMemory
 from midtrans_native.midtrans.core_api import CoreApiClient, PaymentsClient
 from midtrans_native.midtrans.transport import MidtransTransport, RetryPolicy
 from midtrans_native.models.midtrans import MidtransCredentials
@@ -25,6 +23,9 @@ from midtrans_native.stores.actions import ActionStore
 from midtrans_native.stores.confirmations import ConfirmationStore
 from midtrans_native.stores.connections import ConnectionStore
 from midtrans_native.stores.token_cache import TokenCacheStore
+
+if TYPE_CHECKING:  # imported where used: only BI-SNAP tenants pay for these modules on a cold start (~15 ms)
+    from midtrans_native.midtrans.bisnap_tokens import TokenManager, TokenMemory
 
 # AWS calls are small and inside the same 25 s budget: fail fast rather than hang.
 _AWS_CONFIG = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 3, "mode": "standard"})
@@ -143,10 +144,15 @@ def bisnap_transport(environment: str, deadline: Deadline) -> MidtransTransport:
 @cache
 def token_memory() -> TokenMemory:
     """The token manager's memory level: one per execution environment, keyed by tenant inside."""
+    from midtrans_native.midtrans.bisnap_tokens import TokenMemory
+
     return TokenMemory()
 
 
 def token_manager() -> TokenManager:
+    from midtrans_native.midtrans.bisnap import BiSnapTokenEndpoint
+    from midtrans_native.midtrans.bisnap_tokens import TokenManager
+
     return TokenManager(token_cache_store(), BiSnapTokenEndpoint(bisnap_transport), token_memory())
 
 
@@ -154,6 +160,8 @@ def core_api(credentials: MidtransCredentials, deadline: Deadline) -> PaymentsCl
     """The tenant's status/cancel/refund client: BI-SNAP when it connected BI-SNAP credentials (BRIEF §2.1),
     otherwise Core API with the server key. Both answer in Core API terms."""
     if credentials.bisnap is not None:
+        from midtrans_native.midtrans.bisnap import BiSnapClient
+
         return BiSnapClient(bisnap_transport(credentials.environment, deadline), credentials, token_manager(), deadline)
     return CoreApiClient(midtrans_transport(credentials, deadline))
 
