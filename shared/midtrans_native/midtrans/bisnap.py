@@ -167,23 +167,21 @@ class BiSnapClient:
     def _call(
         self, path: str, body: dict[str, Any], *, idempotent: bool, what: str, external_id: str | None = None
     ) -> dict[str, Any]:
-        token = self._access_token()
-        reply = self._transport.request(
-            "POST", path, json=body, idempotent=idempotent, sign=self._signer(path, token, external_id)
-        )
-        try:
+        def send(token: AccessToken) -> dict[str, Any]:
+            sign = self._signer(path, token, external_id)
+            reply = self._transport.request("POST", path, json=body, idempotent=idempotent, sign=sign)
             return raise_for_failure(reply, what)
+
+        token = self._access_token()
+        try:
+            return send(token)
         except MidtransAuthError:
             if not token.cached:
                 raise  # a token fresh from Midtrans was refused: the credentials are wrong, not the token
         # Bounded recovery: one rejected cached token, one fresh token, one more attempt.
         self._tokens.reject(self._credentials, token)
         self._token = None
-        token = self._access_token()
-        reply = self._transport.request(
-            "POST", path, json=body, idempotent=idempotent, sign=self._signer(path, token, external_id)
-        )
-        return raise_for_failure(reply, what)
+        return send(self._access_token())
 
     def _access_token(self) -> AccessToken:
         if self._token is None:
