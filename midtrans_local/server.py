@@ -306,9 +306,9 @@ class LocalStack:
             return None
         outcome = "connected" if 200 <= status < 300 else "NOT connected"
         logger.info("seed: tenant %s %s (PUT /v1/connection -> %d)", cid, outcome, status)
-        from midtrans_native.models.admin import P0_ACTION_TYPES
+        from midtrans_native.registry import ACTION_TYPE_IDS
 
-        for action_type in P0_ACTION_TYPES:
+        for action_type in ACTION_TYPE_IDS:
             action = {
                 "action_type": action_type,
                 "action_name": action_type.replace("_", " ").title(),

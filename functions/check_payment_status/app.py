@@ -2,40 +2,36 @@
 
 from __future__ import annotations
 
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from midtrans_native import deps
-from midtrans_native.actions.check_payment_status import check_payment_status
-from midtrans_native.api import build_resolver, require_agent, route_responses
-from midtrans_native.models.api import PaymentStatusRequest, PaymentStatusResponse
+from midtrans_native import agent_operations
+from midtrans_native.api import AGENT_ROLES, agent_request, agent_tags, build_resolver, route_responses
+from midtrans_native.models.api import PaymentStatusBody, PaymentStatusRequest, PaymentStatusResponse
 from midtrans_native.observability import logger, metrics, tracer
+from midtrans_native.registry import CHECK_PAYMENT_STATUS
+
+(STATUS,) = CHECK_PAYMENT_STATUS.tools
 
 
 @cache
 def get_app() -> APIGatewayHttpResolver:
-    app = build_resolver(roles={"ai_agent"})
+    app = build_resolver(roles=AGENT_ROLES)
 
     @app.post(
-        "/v1/payments/status",
+        STATUS.route.resolver_path,
         summary="Check a Midtrans payment's status",
         description="Outcomes: ok, needs_order_id (no Midtrans call), not_found, failed (with failure_reason).",
-        tags=["agent"],
+        tags=agent_tags(CHECK_PAYMENT_STATUS),
         responses=route_responses(PaymentStatusResponse, 401, 403, 409, 422),
     )
-    def post_payment_status(request: PaymentStatusRequest) -> PaymentStatusResponse:
-        caller, _ = require_agent(app, "check_payment_status", request.locale or "en", **deps.agent_gates())
-        deadline = deps.deadline(app.lambda_context)
-        return check_payment_status(
-            request,
-            caller,
-            connections=deps.connection_store(),
-            core_api=partial(deps.core_api, deadline=deadline),
-        )
+    def post_payment_status(body: PaymentStatusBody) -> PaymentStatusResponse:
+        caller, request = agent_request(app, body, PaymentStatusRequest)
+        return agent_operations.check_payment_status(request, caller, app.lambda_context)
 
     return app
 

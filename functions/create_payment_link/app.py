@@ -4,23 +4,24 @@ There is deliberately no delete route: the agent cannot revoke a link (PRD)."""
 
 from __future__ import annotations
 
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from midtrans_native import deps
-from midtrans_native.actions.create_payment_link import create_payment_link
-from midtrans_native.api import build_resolver, require_agent, route_responses
-from midtrans_native.midtrans.payment_links import payment_link_client
+from midtrans_native import agent_operations
+from midtrans_native.api import AGENT_ROLES, agent_request, agent_tags, build_resolver, route_responses
 from midtrans_native.models.payment_links import (
     CreatePaymentLinkRequest,
     CreatePaymentLinkResponse,
-    PaymentLinkDefaults,
+    PaymentLinkBody,
 )
 from midtrans_native.observability import logger, metrics, tracer
+from midtrans_native.registry import CREATE_PAYMENT_LINK
+
+(CREATE,) = CREATE_PAYMENT_LINK.tools
 
 
 def _responses() -> dict[int, Any]:
@@ -35,29 +36,20 @@ def _responses() -> dict[int, Any]:
 
 @cache
 def get_app() -> APIGatewayHttpResolver:
-    app = build_resolver(roles={"ai_agent"})
+    app = build_resolver(roles=AGENT_ROLES)
 
     @app.post(
-        "/v1/payment-links",
+        CREATE.route.resolver_path,
         summary="Create a Midtrans payment link and the message that sends it",
         description="Outcomes: ok (payment_url and a `delivery` to send unchanged: a WhatsApp cta_url message for "
         "channel_type whatsapp, a text with the link otherwise), failed (with failure_reason). The same request "
         "again returns the same link (replayed: true). Validation errors are 422 and never reach Midtrans.",
-        tags=["agent"],
+        tags=agent_tags(CREATE_PAYMENT_LINK),
         responses=_responses(),
     )
-    def post_payment_link(request: CreatePaymentLinkRequest) -> CreatePaymentLinkResponse:
-        caller, configured = require_agent(app, "create_payment_link", request.locale, **deps.agent_gates())
-        deadline = deps.deadline(app.lambda_context)
-        # The admin's defaults were validated with the same model when the action was saved.
-        defaults = PaymentLinkDefaults.model_validate(configured.defaults) if configured.defaults else None
-        return create_payment_link(
-            request,
-            caller,
-            connections=deps.connection_store(),
-            links=partial(payment_link_client, deadline=deadline),
-            defaults=defaults,
-        )
+    def post_payment_link(body: PaymentLinkBody) -> CreatePaymentLinkResponse:
+        caller, request = agent_request(app, body, CreatePaymentLinkRequest)
+        return agent_operations.create_payment_link(request, caller, app.lambda_context)
 
     return app
 

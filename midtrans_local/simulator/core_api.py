@@ -1,4 +1,4 @@
-"""Core API v2: status, cancel, refund, expire (midtrans-api.md §3-§6).
+"""Core API v2: status, cancel, refund, expire (docs/midtrans-behaviour.md §4-§7).
 
 Every outcome, errors included, is an HTTP 200 whose body `status_code` says what happened, as the
 Midtrans docs file them. Callers have already checked the server key.

@@ -34,7 +34,7 @@ OPERATIONS = (
     "bisnap_cancel",
     "bisnap_refund",
 )
-# Body texts for injected HTTP errors, from the Midtrans status-code tables (midtrans-api.md §3.1).
+# Body texts for injected HTTP errors, from the Midtrans status-code tables (docs/midtrans-behaviour.md §4).
 _MESSAGES = {
     400: "One or more parameters in the payload is invalid.",
     401: "Transaction cannot be authorized with the current client/server key.",

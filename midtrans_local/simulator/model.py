@@ -13,7 +13,7 @@ WIB = timezone(timedelta(hours=7), "WIB")
 MERCHANT_ID = "G000000001"
 CURRENCY = "IDR"
 
-# Body status_code per transaction_status (lower case). Sources: midtrans-api.md §3 and §3.1.
+# Body status_code per transaction_status (lower case). Source: docs/midtrans-behaviour.md §4.
 # `failure` has no documented code; the simulator uses "202", the code Midtrans uses for the other
 # "payment did not go through" outcome (deny), so clients that raise on body codes >= 400 still
 # read the transaction instead of treating a valid status answer as an API error.

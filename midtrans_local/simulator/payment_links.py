@@ -1,4 +1,4 @@
-"""Payment Link API (midtrans-api.md §7): real HTTP statuses and `error_messages`, no status_code."""
+"""Payment Link API (docs/midtrans-behaviour.md §8): real HTTP statuses and `error_messages`, no status_code."""
 
 from __future__ import annotations
 

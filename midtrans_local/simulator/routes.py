@@ -18,7 +18,7 @@ from midtrans_local.simulator.replies import Reply, core_unauthorized, link_unau
 from midtrans_local.simulator.state import SimulatorState
 
 # Matched against the *decoded* path, as Midtrans' gateway does: an order_id holding an encoded "/"
-# becomes extra segments, matches nothing and gets the framework's 404 (midtrans-api.md §3).
+# becomes extra segments, matches nothing and gets the framework's 404 (docs/midtrans-behaviour.md §4).
 _CORE = re.compile(r"^/v2/([^/]+)/(status|cancel|refund|expire)$")
 _LINK = re.compile(r"^/v1/payment-links/([^/]+)$")
 _HOSTED = re.compile(r"^/payment-links/([^/]+)$")

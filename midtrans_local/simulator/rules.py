@@ -13,7 +13,7 @@ from enum import Enum
 from midtrans_local.simulator.model import RefundRecord, Transaction, wib_now
 from midtrans_local.simulator.state import Lookup, SimulatorState
 
-# Bank transfer / VA and convenience stores have no refund feature (midtrans-api.md §6).
+# Bank transfer / VA and convenience stores have no refund feature (docs/midtrans-behaviour.md §7).
 NOT_REFUNDABLE_TYPES = frozenset({"bank_transfer", "echannel", "permata", "cstore"})
 # "Partial refunds not supported for ShopeePay and OVO". OVO has no Core API payment_type of its
 # own in the docs read; the simulator uses "ovo" for it.

@@ -5,32 +5,33 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from http import HTTPStatus
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.utilities.feature_flags.base import StoreProvider
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from midtrans_native.errors import RequestRefused
 from midtrans_native.flags import integration_enabled
 from midtrans_native.messages import Msg, render
-from midtrans_native.models.api import ErrorResponse
+from midtrans_native.models.api import CONFIRMATION_ID_DESCRIPTION, CONFIRMATION_ID_PATTERN, ErrorResponse
 from midtrans_native.models.common import Caller, Locale, Role, TenantId
+from midtrans_native.models.context import Resolved, platform_context, resolve_request
 from midtrans_native.observability import logger
+from midtrans_native.registry import ActionTypeSpec
 from midtrans_native.stores.actions import ConfiguredAction
 from midtrans_native.stores.connections import StoredConnection
 
 ADMIN_ROLES = frozenset({"admin", "spv"})
-ACTION_TYPE_LABELS = {
-    "check_payment_status": "Check Payment Status",
-    "create_payment_link": "Create Payment Link",
-    "cancel_transaction": "Cancel Transaction",
-    "request_refund": "Request Refund",
-}
-# BRIEF §2.6: the plans the integration is sold on.
+# A human agent never triggers actions (PRD NEG-2): agent routes, the tool catalog and MCP are for the AI agent.
+AGENT_ROLES = frozenset({"ai_agent"})
+# docs/product-contract.md §6: the plans the integration is sold on.
 ELIGIBLE_PLANS = frozenset({"sales_suite_plus", "ultimate", "qontak_360"})
+# The decision routes' path parameter: the same rule as the decision tools' `confirmation_id` argument.
+ConfirmationIdPath = Annotated[str, Path(pattern=CONFIRMATION_ID_PATTERN, description=CONFIRMATION_ID_DESCRIPTION)]
 _TENANT = TypeAdapter(TenantId)
 _ROLE = TypeAdapter(Role)
 
@@ -153,7 +154,7 @@ class ActionLookup(Protocol):
 
 
 def require_enabled(caller: Caller, flags: StoreProvider, locale: Locale = "en") -> None:
-    """The feature flag gate (BRIEF §2.6): OFF by default, and OFF when its store cannot be read."""
+    """The feature flag gate (docs/product-contract.md §6): OFF by default, and OFF when its store cannot be read."""
     if not integration_enabled(flags, caller):
         raise RequestRefused(403, "feature_disabled", render(Msg.FEATURE_DISABLED, locale))
 
@@ -165,24 +166,47 @@ def require_admin(app: APIGatewayHttpResolver, *, flags: StoreProvider) -> Calle
     return caller
 
 
+def require_connected(
+    caller: Caller, locale: Locale, *, flags: StoreProvider, connections: ConnectionLookup
+) -> StoredConnection:
+    """The flag on and the tenant connected (the tool catalog and MCP need no particular action)."""
+    require_enabled(caller, flags, locale)
+    connection = connections.get(caller.cid)
+    if connection is None:
+        raise RequestRefused(409, "not_connected", render(Msg.NOT_CONNECTED, locale))
+    return connection
+
+
 def require_agent(
-    app: APIGatewayHttpResolver,
-    action_type: str,
+    caller: Caller,
+    action: ActionTypeSpec,
     locale: Locale,
     *,
     flags: StoreProvider,
     connections: ConnectionLookup,
     actions: ActionLookup,
-) -> tuple[Caller, ConfiguredAction]:
-    """Agent routes run only for role ai_agent (a human agent never triggers actions, NEG-2), an eligible plan,
-    the flag on, a connected tenant and an action of this type configured — checked in that order, each refusal
-    with its own status and message, and all before anything reaches Midtrans."""
-    caller = require_caller(app, roles={"ai_agent"})
-    require_enabled(caller, flags, locale)
-    if connections.get(caller.cid) is None:
-        raise RequestRefused(409, "not_connected", render(Msg.NOT_CONNECTED, locale))
-    configured = actions.of_type(caller.cid, action_type)
+) -> ConfiguredAction:
+    """Agent actions run only for a caller already admitted by `require_caller(app, AGENT_ROLES)` (role
+    ai_agent, eligible plan), then: the flag on, a connected tenant and an action of this type configured —
+    checked in that order, each refusal with its own status and message, and all before anything reaches
+    Midtrans."""
+    require_connected(caller, locale, flags=flags, connections=connections)
+    configured = actions.of_type(caller.cid, action.id)
     if configured is None:
-        label = ACTION_TYPE_LABELS.get(action_type, action_type)
-        raise RequestRefused(409, "action_not_configured", render(Msg.ACTION_NOT_CONFIGURED, locale, label=label))
-    return caller, configured
+        raise RequestRefused(
+            409, "action_not_configured", render(Msg.ACTION_NOT_CONFIGURED, locale, label=action.label(locale))
+        )
+    return configured
+
+
+def agent_tags(action: ActionTypeSpec) -> list[str]:
+    """OpenAPI tags of an agent route: the audience, then the action type's label."""
+    return ["agent", action.label()]
+
+
+def agent_request(
+    app: APIGatewayHttpResolver, given: BaseModel, request_model: type[Resolved], **path: str
+) -> tuple[Caller, Resolved]:
+    """REST agent routes: the caller (authorization first), then the request with the platform's context."""
+    caller = require_caller(app, AGENT_ROLES)
+    return caller, resolve_request(given, platform_context(app.current_event.headers), request_model, **path)

@@ -1,4 +1,4 @@
-"""One deadline per invocation, shared by every outbound call, retry and sleep (BRIEF §2.2).
+"""One deadline per invocation, shared by every outbound call, retry and sleep (docs/product-contract.md §2).
 
 HTTP APIs stop waiting at 30 s, so every action must answer inside ACTION_DEADLINE_SECONDS (25 s by
 default). The budget is also capped by what Lambda itself has left, minus a margin to write the answer.

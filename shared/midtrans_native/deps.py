@@ -4,12 +4,14 @@ Nothing here runs at import time; `reset()` clears every cache (tests, or a chan
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 import boto3
 import requests
 from aws_lambda_powertools.utilities.feature_flags.base import StoreProvider
+from botocore.client import BaseClient
 from botocore.config import Config
 from requests.adapters import HTTPAdapter
 
@@ -25,19 +27,23 @@ from midtrans_native.stores.connections import ConnectionStore
 from midtrans_native.stores.token_cache import TokenCacheStore
 
 if TYPE_CHECKING:  # imported where used: only BI-SNAP tenants pay for these modules on a cold start (~15 ms)
+    from aws_lambda_powertools.utilities.idempotency.config import IdempotencyConfig
+
+    from midtrans_native.actions.refund_sender import RefundRecorded
     from midtrans_native.midtrans.bisnap_tokens import TokenManager, TokenMemory
+    from midtrans_native.midtrans.payment_links import PaymentLinkClient
 
 # AWS calls are small and inside the same 25 s budget: fail fast rather than hang.
 _AWS_CONFIG = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 3, "mode": "standard"})
 
 
 @cache
-def dynamodb_client() -> Any:
+def dynamodb_client() -> BaseClient:
     return boto3.client("dynamodb", config=_AWS_CONFIG)
 
 
 @cache
-def kms_client() -> Any:
+def kms_client() -> BaseClient:
     return boto3.client("kms", config=_AWS_CONFIG)
 
 
@@ -75,7 +81,13 @@ def flag_store() -> StoreProvider:
     )
 
 
-def agent_gates() -> dict[str, Any]:
+class AgentGates(TypedDict):
+    flags: StoreProvider
+    connections: ConnectionStore
+    actions: ActionStore
+
+
+def agent_gates() -> AgentGates:
     """What `api.require_agent` checks against: the flag, the tenant's connection, its configured actions."""
     return {"flags": flag_store(), "connections": connection_store(), "actions": action_store()}
 
@@ -85,7 +97,7 @@ def confirmation_store() -> ConfirmationStore:
 
 
 @cache
-def refund_idempotency_config() -> Any:
+def refund_idempotency_config() -> IdempotencyConfig:
     """One config per environment: the handler registers each invocation's context on it before the call."""
     from midtrans_native.actions.refund_sender import idempotency_config  # Powertools idempotency: refund only
 
@@ -93,7 +105,7 @@ def refund_idempotency_config() -> Any:
 
 
 @cache
-def refund_sender() -> Any:
+def refund_sender() -> Callable[..., RefundRecorded]:
     """send_refund wrapped by Powertools idempotency on DynamoDB, built on first use (the persistence
     layer creates a boto3 client, which must not happen at import time)."""
     from midtrans_native.actions.refund_sender import idempotent_sender
@@ -141,6 +153,13 @@ def bisnap_transport(environment: str, deadline: Deadline) -> MidtransTransport:
     )
 
 
+def payment_link_client(credentials: MidtransCredentials, deadline: Deadline) -> PaymentLinkClient:
+    """Over the same transport as core_api (session, environment, deadline)."""
+    from midtrans_native.midtrans.payment_links import PaymentLinkClient
+
+    return PaymentLinkClient(midtrans_transport(credentials, deadline))
+
+
 @cache
 def token_memory() -> TokenMemory:
     """The token manager's memory level: one per execution environment, keyed by tenant inside."""
@@ -157,8 +176,8 @@ def token_manager() -> TokenManager:
 
 
 def core_api(credentials: MidtransCredentials, deadline: Deadline) -> PaymentsClient:
-    """The tenant's status/cancel/refund client: BI-SNAP when it connected BI-SNAP credentials (BRIEF §2.1),
-    otherwise Core API with the server key. Both answer in Core API terms."""
+    """The tenant's status/cancel/refund client: BI-SNAP when it connected BI-SNAP credentials
+    (docs/product-contract.md §1), otherwise Core API with the server key. Both answer in Core API terms."""
     if credentials.bisnap is not None:
         from midtrans_native.midtrans.bisnap import BiSnapClient
 

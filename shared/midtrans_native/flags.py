@@ -1,4 +1,4 @@
-"""The `midtrans_native_integration` feature flag (BRIEF §2.6), evaluated with Powertools Feature Flags.
+"""The `midtrans_native_integration` feature flag (docs/product-contract.md §6), evaluated by Powertools Feature Flags.
 
 In AWS the store is AppConfig; locally (and in tests) a JSON file in Powertools' own schema, named by
 FEATURE_FLAGS_FILE. The flag defaults to OFF, and so does a store that cannot be read — loudly: Powertools'

@@ -1,4 +1,4 @@
-"""Every customer-facing message, in English (exactly the PRD copy, BRIEF §4) and Indonesian.
+"""Every customer-facing message, in English (exactly the PRD copy, docs/product-contract.md §9) and Indonesian.
 
 `render(key, locale, **values)` fills the placeholders. Keys are an Enum so a typo fails at import,
 and a test checks both locales have the same placeholders.
@@ -51,6 +51,7 @@ class Msg(StrEnum):
     CONFIRMATION_EXPIRED = "confirmation_expired"
     CONFIRMATION_OTHER_CONVERSATION = "confirmation_other_conversation"
     DECISION_IN_PROGRESS = "decision_in_progress"
+    AWAITING_CUSTOMER_REPLY = "awaiting_customer_reply"
 
 
 MESSAGES: dict[Msg, dict[Locale, str]] = {
@@ -129,7 +130,7 @@ MESSAGES: dict[Msg, dict[Locale, str]] = {
         "id": "Apakah Anda yakin ingin mengajukan pengembalian dana sebesar {amount} untuk pesanan {order_id}? "
         "Tindakan ini tidak dapat dibatalkan.",
     },
-    # BRIEF §2.7: submitted, and the bank may take some days; never that the money has arrived.
+    # docs/product-contract.md §7: submitted, and the bank may take some days; never that the money has arrived.
     Msg.REFUND_SLA: {
         "en": "Depending on your bank, it may take several business days for the money to reach your account.",
         "id": "Tergantung bank Anda, dana mungkin memerlukan beberapa hari kerja untuk masuk ke rekening Anda.",
@@ -211,6 +212,12 @@ MESSAGES: dict[Msg, dict[Locale, str]] = {
     Msg.CONFIRMATION_OTHER_CONVERSATION: {
         "en": "This confirmation belongs to another conversation, so it cannot be answered here.",
         "id": "Konfirmasi ini milik percakapan lain, sehingga tidak dapat dijawab di sini.",
+    },
+    Msg.AWAITING_CUSTOMER_REPLY: {
+        "en": "The customer has not answered the confirmation prompt yet. Show them the prompt and wait for their "
+        "reply in a new message before confirming.",
+        "id": "Pelanggan belum menjawab permintaan konfirmasi. Tampilkan permintaan tersebut dan tunggu balasan "
+        "mereka di pesan baru sebelum mengonfirmasi.",
     },
     Msg.DECISION_IN_PROGRESS: {
         "en": "Your answer is already being processed. Please wait a moment.",

@@ -1,4 +1,4 @@
-"""The one place Logger, Metrics and Tracer are created, and the PRD's action events (BRIEF §5).
+"""The one place Logger, Metrics and Tracer are created, and the PRD's action events (docs/product-contract.md §10).
 
 Events are structured log records whose `event` field is the PRD name. Metrics are EMF with
 low-cardinality dimensions only (action_type, failure_reason, channel_type, cache): never the tenant, order or
@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+from midtrans_native.registry import SUCCESS_RATE_ACTION_TYPES
 
 # Service name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE.
 logger = Logger()
@@ -31,9 +33,10 @@ PAYMENT_LINK_CREATED = "PaymentLinkCreated"
 TOKEN_CACHE_LOOKUP = "TokenCacheLookup"  # noqa: S105 (a metric name, not a secret)
 # Emitted by the token manager exactly once when a tenant's refresh-failure streak reaches 3 (cid in metadata).
 TOKEN_REFRESH_FAILURE_STREAK = "TokenRefreshFailureStreak"  # noqa: S105 (a metric name)
-# The agent actions the PRD's success-rate KPI and the failure-rate alarms are about. The admin's `connect` is
-# left out of the aggregate: it fails when an admin types a wrong key, which is not the service failing.
-AGENT_ACTION_TYPES = frozenset({"check_payment_status", "create_payment_link", "cancel_transaction", "request_refund"})
+# The agent actions the PRD's success-rate KPI and the failure-rate alarms are about (the registry says which).
+# The admin's `connect` is left out of the aggregate: it fails when an admin types a wrong key, which is not the
+# service failing.
+AGENT_ACTION_TYPES = SUCCESS_RATE_ACTION_TYPES
 
 
 def count(name: str, **dimensions: str) -> None:

@@ -11,7 +11,7 @@ MIDTRANS_HOSTS = {
     "sandbox": "https://api.sandbox.midtrans.com",
     "production": "https://api.midtrans.com",
 }
-# BI-SNAP lives on its own hosts (reference §1).
+# BI-SNAP lives on its own hosts (docs/midtrans-behaviour.md §1).
 BISNAP_HOSTS = {
     "sandbox": "https://merchants.sbx.midtrans.com",
     "production": "https://merchants.midtrans.com",
@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     feature_flags_profile: str = ""
     # Powertools idempotency records (the refund's second layer). Only the refund function uses it.
     idempotency_table_name: str = ""
-    # How long a customer has to answer a cancel/refund prompt (BRIEF §3: confirmations expire).
+    # How long a customer has to answer a cancel/refund prompt (docs/product-contract.md §8: confirmations expire).
     confirmation_ttl_seconds: int = Field(default=300, ge=30, le=1800)
     stage: str = "dev"
     # Empty means "the real Midtrans host for the tenant's environment"; the local stack points it at

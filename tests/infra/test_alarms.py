@@ -15,7 +15,8 @@ import pytest
 from midtrans_native import observability
 from tests.unit.alarm_math import referenced_ids
 
-# PRD §10: (threshold %, period s, evaluation periods, datapoints to alarm) of the failure-rate alarms.
+# The failure-rate alarms of docs/product-contract.md §10 (windows: docs/decisions.md D20):
+# (threshold %, period s, evaluation periods, datapoints to alarm).
 PRD_ALARMS = {
     "ActionFailureRateAlarm": (5, 900, 1, 1),  # > 5 % in any 15-minute window
     "FlagRollbackAlarm": (10, 900, 4, 4),  # > 10 % sustained for one hour

@@ -10,7 +10,7 @@ ALLOWED_METHODS = {"get", "post", "put", "patch", "delete"}
 API_REF = {"Ref": "MidtransActionsApi"}
 LAYER_REF = {"Ref": "SharedLayer"}
 
-# The contract of brief §3 for the functions this template deploys so far.
+# The contract of docs/product-contract.md §8 for the functions this template deploys so far.
 EXPECTED_ROUTES = {
     ("CheckPaymentStatusFunction", "POST /v1/payments/status"),
     ("CreatePaymentLinkFunction", "POST /v1/payment-links"),

@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from midtrans_local.aws import create_resources_from_template
 from midtrans_native import deps
-from midtrans_native.models.admin import P0_ACTION_TYPES
+from midtrans_native.registry import ACTION_TYPE_IDS
 from tests.conftest import ROOT, FakeLambdaContext, load_event
 
 SANDBOX = "https://api.sandbox.midtrans.com"
@@ -66,7 +66,7 @@ def connected(aws: dict[str, str], midtrans: responses.RequestsMock) -> str:
 def configure_actions(cid: str) -> None:
     """An admin has added all four actions for this tenant (agent routes refuse unconfigured types)."""
     store = deps.action_store()
-    for action_type in P0_ACTION_TYPES:
+    for action_type in ACTION_TYPE_IDS:
         store.create(
             cid,
             action_type=action_type,

@@ -1,4 +1,4 @@
-"""Secrets never appear in logs, metrics, errors, stored items or responses (BRIEF §5)."""
+"""Secrets never appear in logs, metrics, errors, stored items or responses (docs/product-contract.md §10)."""
 
 from __future__ import annotations
 

@@ -17,13 +17,13 @@ from midtrans_native.midtrans.bisnap_signing import (
     access_token_string_to_sign,
     body_digest,
     load_rsa_private_key,
-    minify,
     sign_access_token_request,
     sign_request,
     sign_transaction,
     snap_timestamp,
     transaction_string_to_sign,
 )
+from midtrans_native.midtrans.transport import minify
 
 DOC_PRIVATE_KEY = (Path(__file__).parent.parent / "fixtures" / "midtrans_doc_sample_private_key.pem").read_text()
 

@@ -1,4 +1,4 @@
-"""Midtrans' outcome lives in the body: classification of every reply shape (reference §3, §4)."""
+"""Midtrans' outcome lives in the body: classification of every reply shape (docs/midtrans-behaviour.md §4, §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The customer copy is a contract (BRIEF §4): English exact, Indonesian complete and consistent."""
+"""The customer copy is a contract (docs/product-contract.md §9): English exact, Indonesian complete and consistent."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from midtrans_native.messages import MESSAGES, Msg, format_rupiah, render
 
-# BRIEF §4, verbatim ([x] placeholders become {x}).
+# docs/product-contract.md §9: the PRD copy, verbatim ([x] placeholders become {x}).
 BRIEF_COPY = {
     Msg.STATUS_TIMEOUT: "I was unable to check your payment status. Please try again or contact support.",
     Msg.STATUS_NOT_FOUND: "I couldn't find a payment with that order ID. Please verify and try again.",

@@ -1,4 +1,5 @@
-"""Payment Link API client: real HTTP statuses, `error_messages` array-or-string, safe retries (reference §7)."""
+"""Payment Link API client: real HTTP statuses, `error_messages` array-or-string, safe retries
+(docs/midtrans-behaviour.md §8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Retries, timeouts and the deadline (BRIEF §2.2, §2.5): safe calls retry, unsafe calls never do."""
+"""Retries, timeouts and the deadline (docs/product-contract.md §2, §5): safe calls retry, unsafe calls never do."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from midtrans_native.actions.common import (
     load_credentials,
     read_status,
     replay_or_refuse,
+    require_customer_turn,
     visible_confirmation,
 )
 from midtrans_native.errors import MidtransError, TransactionNotModifiable
@@ -39,7 +40,7 @@ LEASE_SECONDS = 35.0
 
 
 def is_cancellable(transaction: TransactionStatus) -> bool:
-    """pending and authorize; capture only for cards before settlement (reference §5)."""
+    """pending and authorize; capture only for cards before settlement (docs/midtrans-behaviour.md §6)."""
     status = transaction.transaction_status
     return status in ("pending", "authorize") or (status == "capture" and transaction.payment_type == "credit_card")
 
@@ -94,6 +95,7 @@ def request_cancellation(
         amount=None,
         locale=locale,
         ttl_seconds=ttl_seconds,
+        prompt_message_id=request.customer_message_id,
     )
     expires_at = datetime.fromtimestamp(confirmation.expires_at, UTC)
     log_confirmation(
@@ -119,7 +121,6 @@ def request_cancellation(
 
 
 def decide_cancellation(
-    confirmation_id: str,
     request: DecisionRequest,
     caller: Caller,
     *,
@@ -127,7 +128,10 @@ def decide_cancellation(
     core_api: CoreApiFactory,
     confirmations: ConfirmationStore,
 ) -> CancellationDecisionResponse:
+    confirmation_id = request.confirmation_id
     known, locale = visible_confirmation(confirmations, confirmation_id, caller, "cancel", request.locale)
+    if request.decision == "confirm":
+        require_customer_turn(known, request.customer_message_id, locale)
     who = {"cid": caller.cid, "conversation_id": request.conversation_id}
 
     if request.decision == "decline":

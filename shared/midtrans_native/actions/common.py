@@ -31,7 +31,7 @@ def load_credentials(connections: CredentialsSource, caller: Caller, locale: Loc
 
 
 def failure_message(exc: MidtransError, default: Msg) -> Msg:
-    """Rate limiting has its own customer copy (BRIEF §2.5); everything else uses the action's copy."""
+    """Rate limiting has its own customer copy (docs/product-contract.md §5); everything else uses the action's copy."""
     return Msg.RATE_LIMITED if exc.failure_reason == "rate_limited" else default
 
 
@@ -57,6 +57,13 @@ def replay_or_refuse(refusal: Refusal, locale: Locale) -> dict[str, Any]:
     if refusal.reason == "in_progress":
         raise in_progress(locale)
     raise RequestRefused(404, "confirmation_not_found", render(Msg.CONFIRMATION_NOT_FOUND, locale))
+
+
+def require_customer_turn(confirmation: Confirmation, customer_message_id: str | None, locale: Locale) -> None:
+    """The turn guard: a "yes" relayed with the very customer message that produced the prompt was not the
+    customer's answer (the model asked and answered in one turn). Only when the platform sent message ids."""
+    if customer_message_id is not None and customer_message_id == confirmation.prompt_message_id:
+        raise RequestRefused(409, "awaiting_customer_reply", render(Msg.AWAITING_CUSTOMER_REPLY, locale))
 
 
 def in_progress(locale: Locale) -> RequestRefused:

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from midtrans_native.api import ACTION_TYPE_LABELS
 from midtrans_native.errors import RequestRefused
 from midtrans_native.messages import Msg, render
-from midtrans_native.models.admin import ActionCreate, ActionDeleted, ActionList, ActionUpdate, ActionView
-from midtrans_native.models.common import Caller
+from midtrans_native.models.admin import (
+    ActionCreate,
+    ActionDeleted,
+    ActionList,
+    ActionTypeList,
+    ActionTypeView,
+    ActionUpdate,
+    ActionView,
+    configurable_types,
+)
+from midtrans_native.models.common import Caller, Locale
+from midtrans_native.registry import ACTION_TYPES
+from midtrans_native.registry import action_type as action_type_spec
 from midtrans_native.stores.actions import ActionConflict, ActionStore, ConfiguredAction
 from midtrans_native.stores.connections import StoredConnection
 
@@ -21,7 +31,7 @@ def view(action: ConfiguredAction) -> ActionView:
     return ActionView(
         action_id=action.action_id,
         action_type=action.action_type,
-        action_type_label=ACTION_TYPE_LABELS[action.action_type],
+        action_type_label=action_type_spec(action.action_type).label(),
         action_name=action.action_name,
         trigger_description=action.trigger_description,
         defaults=action.defaults,
@@ -32,6 +42,25 @@ def view(action: ConfiguredAction) -> ActionView:
 
 def list_actions(caller: Caller, *, store: ActionStore) -> ActionList:
     return ActionList(actions=[view(action) for action in store.for_tenant(caller.cid)])
+
+
+def list_action_types(caller: Caller, *, store: ActionStore, locale: Locale = "en") -> ActionTypeList:
+    """The admin's type selector: every available type, labelled, and whether this account configured it."""
+    configured = {action.action_type: action.action_id for action in store.for_tenant(caller.cid)}
+    return ActionTypeList(
+        action_types=[
+            ActionTypeView(
+                action_type=spec.id,
+                label=spec.label(locale),
+                labels={"en": spec.label("en"), "id": spec.label("id")},
+                phase=spec.phase,
+                moves_money=spec.moves_money,
+                configured=spec.id in configured,
+                action_id=configured.get(spec.id),
+            )
+            for spec in ACTION_TYPES
+        ]
+    )
 
 
 def get_action(caller: Caller, action_id: str, *, store: ActionStore) -> ActionView:
@@ -60,8 +89,8 @@ def update_action(
 ) -> ActionView:
     current = _find(caller, action_id, store)
     _require_connection(caller, connections)
-    if request.defaults is not None and current.action_type != "create_payment_link":
-        raise RequestRefused(422, "invalid_request", "defaults: can only be set for create_payment_link")
+    if request.defaults is not None and action_type_spec(current.action_type).defaults is None:
+        raise RequestRefused(422, "invalid_request", f"defaults: can only be set for {', '.join(configurable_types())}")
     try:
         action = store.update(
             caller.cid,
@@ -95,7 +124,7 @@ def _require_connection(caller: Caller, connections: ConnectionLookup) -> None:
 def _conflict(conflict: ActionConflict, action_type: str) -> RequestRefused:
     if conflict.what == "name":
         return RequestRefused(409, "action_name_taken", "Another action of this account already has this name.")
-    label = ACTION_TYPE_LABELS[action_type]
+    label = action_type_spec(action_type).label()
     return RequestRefused(
         409, "action_type_taken", f"This account already has a {label} action; edit it instead of adding another."
     )

@@ -1,4 +1,4 @@
-"""The refund POST wrapped by Powertools idempotency: the second of the three exactly-once layers (BRIEF §2.3).
+"""The refund POST wrapped by Powertools idempotency: the second exactly-once layer (docs/product-contract.md §3).
 
 Keyed on our deterministic `refund_key`, with the payload checked (same key, other amount → refused). Only a
 definite success is recorded: every error raises, Powertools then deletes its record, and the action
@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from midtrans_native.midtrans.core_api import PaymentsClient
 
 # Pinned: by default the key starts with the function and module name, so a rename would silently open a
-# fresh key space and let a retry refund again (reliability.md §1). Changing this is a breaking change.
+# fresh key space and let a retry refund again (docs/decisions.md D14). Changing this is a breaking change.
 KEY_PREFIX = "midtrans-native.refund"
 # Midtrans accepts a retry with the same refund_key for 7 days; remember the outcome as long.
 RECORD_SECONDS = 7 * 24 * 3600

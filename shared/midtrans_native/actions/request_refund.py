@@ -1,6 +1,6 @@
 """Request Refund (PRD S05): eligibility pre-check, customer confirmation, exactly one refund per "yes".
 
-Exactly once, in three layers (BRIEF §2.3): the confirmation record's conditional state machine (one
+Exactly once, in three layers (docs/product-contract.md §3): the confirmation record's conditional state machine (one
 caller wins a decision); Powertools idempotency on the POST, keyed on `refund_key` (`refund_sender`); and
 that same deterministic `refund_key` sent to Midtrans, which refuses a second refund with it (406). A timeout
 or 5xx is an unknown outcome: reconcile with a status read (is our `refund_key` in `refunds[]`?) before
@@ -23,6 +23,7 @@ from midtrans_native.actions.common import (
     load_credentials,
     read_status,
     replay_or_refuse,
+    require_customer_turn,
     visible_confirmation,
 )
 from midtrans_native.actions.refund_sender import RefundCommand, RefundRecorded
@@ -45,7 +46,7 @@ from midtrans_native.stores.confirmations import Confirmation, ConfirmationStore
 ACTION_TYPE = "request_refund"
 LEASE_SECONDS = 35.0  # longer than the Lambda timeout: a live execution is never taken over
 DONE_WINDOW_SECONDS = 600  # a repeated request right after a refund gets that refund back, not a new prompt
-# Midtrans never refunds these (reference §6).
+# Midtrans never refunds these (docs/midtrans-behaviour.md §7).
 NOT_REFUNDABLE_PAYMENT_TYPES = frozenset({"bank_transfer", "echannel", "permata", "cstore"})
 FULL_REFUND_ONLY = frozenset({"shopeepay", "ovo"})
 REFUNDABLE_STATUSES = frozenset({"settlement", "partial_refund"})
@@ -156,6 +157,7 @@ def request_refund(
         reason=request.reason,
         locale=locale,
         ttl_seconds=ttl_seconds,
+        prompt_message_id=request.customer_message_id,
     )
     confirmations.remember_recent(confirmation, until=confirmation.expires_at)
     log_confirmation(
@@ -213,7 +215,6 @@ def _dedupe(recent: Confirmation, now: float, locale: Locale) -> RefundResponse 
 
 
 def decide_refund(
-    confirmation_id: str,
     request: RefundDecisionRequest,
     caller: Caller,
     *,
@@ -222,7 +223,10 @@ def decide_refund(
     confirmations: ConfirmationStore,
     send_refund: RefundSender,
 ) -> RefundDecisionResponse:
+    confirmation_id = request.confirmation_id
     known, locale = visible_confirmation(confirmations, confirmation_id, caller, "refund", request.locale)
+    if request.decision == "confirm":
+        require_customer_turn(known, request.customer_message_id, locale)
     if request.amount is not None and request.amount != known.amount:
         raise RequestRefused(422, "amount_mismatch", render(Msg.REFUND_AMOUNT_MISMATCH, locale))
     who = {"cid": caller.cid, "conversation_id": request.conversation_id}

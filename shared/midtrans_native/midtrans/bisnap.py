@@ -1,4 +1,4 @@
-"""The BI-SNAP transport (reference §2.2, §10): the token endpoint, and a client with the Core API client's
+"""BI-SNAP transport (docs/midtrans-behaviour.md §3, §10): the token endpoint, and a client with the Core API client's
 face (`get_status`, `cancel`, `refund`) so the actions run unchanged over either transport.
 
 Every transactional call carries `Authorization: Bearer`, X-TIMESTAMP, X-SIGNATURE (HMAC-SHA512 over the exact

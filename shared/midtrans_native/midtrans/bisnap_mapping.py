@@ -1,4 +1,4 @@
-"""BI-SNAP answers mapped onto the Core API outcomes the actions already speak (reference §10).
+"""BI-SNAP answers mapped onto the Core API outcomes the actions already speak (docs/midtrans-behaviour.md §10).
 
 Status, cancel and refund over BI-SNAP end in the same `TransactionStatus` and the same exceptions as over
 Core API, so eligibility, confirmations, messages and metrics are one code path for both transports.

@@ -1,10 +1,10 @@
-"""BI-SNAP signatures (reference §2.2), as pure functions so the published examples pin them byte for byte.
+"""BI-SNAP signatures (docs/midtrans-behaviour.md §3), as pure functions so published examples pin them byte for byte.
 
 - Access token (`POST /v1.0/access-token/b2b`): base64(RSASSA-PKCS1-v1_5-SHA256(private key, `client_id|timestamp`)).
 - Every transactional call: base64(HMAC-SHA512(client secret,
   `METHOD:path:access_token:lowercase(hex(sha256(minified body))):timestamp`)).
 
-The body is signed over the exact bytes sent: `minify` is the only serializer the BI-SNAP client uses.
+The body is signed over the exact bytes sent: `transport.minify` is the only serializer the BI-SNAP client uses.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -23,11 +22,6 @@ WIB = timezone(timedelta(hours=7))
 def snap_timestamp(now: datetime) -> str:
     """`X-TIMESTAMP`: ISO-8601 with a numeric offset and whole seconds, e.g. 2023-07-31T07:10:00+07:00."""
     return now.astimezone(WIB).replace(microsecond=0).isoformat()
-
-
-def minify(payload: Any) -> bytes:
-    """The body bytes: no insignificant whitespace, keys in the order given (BI-SNAP forbids reordering)."""
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def body_digest(body: bytes) -> str:

@@ -1,4 +1,4 @@
-"""The BI-SNAP token manager (PRD §5 Auth / BOT-4243; reliability.md §4): memory → token table → token endpoint.
+"""The BI-SNAP token manager (docs/product-contract.md §1, docs/decisions.md D23): memory → token table → endpoint.
 
 - Memory, per execution environment, keyed by (environment, tenant, credentials fingerprint): never shared
   across tenants, never used with credentials it was not issued for.
@@ -217,7 +217,7 @@ class TokenManager:
 
     @staticmethod
     def _log_served(credentials: MidtransCredentials, started: float, *, cache_hit: bool, source: str) -> None:
-        # PRD §10 event: environment, duration_ms, cache_hit, cid. `source` says which level answered.
+        # docs/product-contract.md §10: environment, duration_ms, cache_hit, cid. `source` says which level answered.
         logger.info(
             "midtrans_auth_token_refreshed",
             extra={

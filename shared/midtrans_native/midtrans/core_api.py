@@ -2,7 +2,7 @@
 
 Midtrans reports the outcome in the body's string `status_code`, often inside HTTP 200: a missing
 transaction is HTTP 200 + "404", and "407" is a *successful* expiry. Classify by the body first,
-then by the HTTP status, and treat anything unparseable as an API error (reference §3).
+then by the HTTP status, and treat anything unparseable as an API error (docs/midtrans-behaviour.md §4).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def raise_for_common_failures(reply: MidtransReply, what: str) -> dict[str, Any]
             f"{what}: HTTP {reply.http_status} with a body that is not a JSON object", http_status=reply.http_status
         )
     if code is None:
-        # Unroutable paths answer a Spring-style body with no status_code (reference §3).
+        # Unroutable paths answer a Spring-style body with no status_code (docs/midtrans-behaviour.md §4).
         if reply.http_status == 404:
             raise TransactionNotFound(f"{what}: HTTP 404", http_status=404)
         if reply.http_status == 429:

@@ -1,5 +1,5 @@
-"""Payment Link API (reference §7): create and read, over the shared transport. No delete: links cannot be
-revoked through the agent (PRD).
+"""Payment Link API (docs/midtrans-behaviour.md §8): create and read, over the shared transport. No delete:
+links cannot be revoked through the agent (PRD).
 
 Unlike Core API v2 this API answers with real HTTP statuses and `error_messages` (an array, except on 401
 where it is a plain string), never a body `status_code`.
@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from midtrans_native.deadline import Deadline
 from midtrans_native.errors import (
     MidtransApiError,
     MidtransAuthError,
@@ -28,7 +27,6 @@ from midtrans_native.errors import (
 )
 from midtrans_native.midtrans.core_api import order_path
 from midtrans_native.midtrans.transport import MidtransReply, MidtransTransport
-from midtrans_native.models.midtrans import MidtransCredentials
 from midtrans_native.models.payment_links import CustomerDetails, ItemDetail, LinkExpiry
 
 CREATE_PATH = "/v1/payment-links"
@@ -135,7 +133,7 @@ def _checked_url(url: str, what: str, http_status: int) -> str:
 
 
 def _link_id_of(url: str) -> str | None:
-    """The hosted page is …/payment-links/<payment_link_id> (reference §1)."""
+    """The hosted page is …/payment-links/<payment_link_id> (docs/midtrans-behaviour.md §1)."""
     tail = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
     return tail or None
 
@@ -180,15 +178,7 @@ class PaymentLinkClient:
 
 
 def _link_id_taken(reply: MidtransReply, payment_link_id: str) -> bool:
-    """400 "This Payment Link ID '<id>' has been taken" (reference §7.1) about the id this request sent."""
+    """400 "This Payment Link ID '<id>' has been taken" (docs/midtrans-behaviour.md §8) about the id this call sent."""
     if reply.http_status != 400:
         return False
     return any(payment_link_id in message and "taken" in message for message in error_messages(reply.body))
-
-
-def payment_link_client(credentials: MidtransCredentials, deadline: Deadline) -> PaymentLinkClient:
-    """Over the same transport as deps.core_api (session, environment, deadline)."""
-    # deps is the composition root and may import this module to wire it: import it when called, not at load.
-    from midtrans_native import deps
-
-    return PaymentLinkClient(deps.midtrans_transport(credentials, deadline))

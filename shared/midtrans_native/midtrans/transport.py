@@ -3,11 +3,12 @@ invocation's deadline, and retries for safe calls only.
 
 Why the retry loop is hand-written instead of urllib3's `Retry`: urllib3 cannot bound retries and
 sleeps by a deadline shared with the rest of the invocation, cannot see Midtrans' outcome inside an
-HTTP 200 body, and does not do full jitter. The loop below is the whole policy (BRIEF §2.2, §2.5).
+HTTP 200 body, and does not do full jitter. The loop below is the whole policy (docs/product-contract.md §2, §5).
 """
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -19,8 +20,14 @@ import requests
 
 from midtrans_native.deadline import Deadline
 from midtrans_native.errors import DeadlineExceeded, MidtransTimeout
-from midtrans_native.midtrans.bisnap_signing import minify
 from midtrans_native.models.midtrans import MidtransCredentials
+
+
+def minify(payload: Any) -> bytes:
+    """The body bytes: no insignificant whitespace, keys in the order given (BI-SNAP signs these exact bytes
+    and forbids reordering)."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
 
 # Each attempt's auth headers for the exact body bytes about to be sent (BI-SNAP signs them).
 Signer = Callable[[bytes], Mapping[str, str]]
@@ -56,7 +63,7 @@ class MidtransReply:
     @property
     def snap_response_code(self) -> str | None:
         """BI-SNAP's 7-digit `responseCode` (HTTP status + service code + case), when the body has one. Eight
-        digits are accepted too: two of Midtrans' own samples show them (reference §12.9)."""
+        digits are accepted too: two of Midtrans' own samples show them (docs/midtrans-behaviour.md §3)."""
         raw = self.body.get("responseCode") if self.body else None
         return raw if isinstance(raw, str) and len(raw) in (7, 8) and raw.isdigit() else None
 

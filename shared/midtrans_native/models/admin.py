@@ -9,33 +9,16 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from midtrans_native.models.payment_links import PaymentLinkDefaults
-
-P0_ACTION_TYPES = ("check_payment_status", "create_payment_link", "cancel_transaction", "request_refund")
-# NEG-3: P1/P2 actions exist in the product plan but not in this phase; name them so the refusal is clear.
-LATER_PHASE_ACTION_TYPES = frozenset(
-    {
-        "create_snap_token",
-        "create_invoice",
-        "get_invoice",
-        "void_invoice",
-        "create_subscription",
-        "get_subscription",
-        "cancel_subscription",
-        "get_transaction_history",
-        "capture_transaction",
-        "direct_refund",
-        "update_subscription",
-    }
-)
+from midtrans_native.registry import ACTION_TYPE_IDS, ACTION_TYPES, LATER_PHASE_ACTION_TYPES, find_action_type
 
 
 def _action_type(value: str) -> str:
+    # NEG-3: later-phase types exist in the product plan but not in this phase; the refusal says so.
+    available = ", ".join(ACTION_TYPE_IDS)
     if value in LATER_PHASE_ACTION_TYPES:
-        raise ValueError(
-            f"'{value}' is planned for a later phase and is not available yet; available: {', '.join(P0_ACTION_TYPES)}"
-        )
-    if value not in P0_ACTION_TYPES:
-        raise ValueError(f"unknown action type '{value}'; available: {', '.join(P0_ACTION_TYPES)}")
+        raise ValueError(f"'{value}' is planned for a later phase and is not available yet; available: {available}")
+    if find_action_type(value) is None:
+        raise ValueError(f"unknown action type '{value}'; available: {available}")
     return value
 
 
@@ -66,12 +49,13 @@ class ActionFields(BaseModel):
 
 
 class ActionCreate(ActionFields):
-    action_type: Annotated[str, AfterValidator(_action_type)] = Field(description=", ".join(P0_ACTION_TYPES))
+    action_type: Annotated[str, AfterValidator(_action_type)] = Field(description=", ".join(ACTION_TYPE_IDS))
 
     @model_validator(mode="after")
-    def _defaults_only_for_links(self) -> ActionCreate:
-        if self.defaults is not None and self.action_type != "create_payment_link":
-            raise ValueError("defaults can only be set for create_payment_link")
+    def _defaults_only_where_configurable(self) -> ActionCreate:
+        spec = find_action_type(self.action_type)
+        if self.defaults is not None and (spec is None or spec.defaults is None):
+            raise ValueError(f"defaults can only be set for {', '.join(configurable_types())}")
         return self
 
 
@@ -97,3 +81,29 @@ class ActionList(BaseModel):
 class ActionDeleted(BaseModel):
     action_id: str
     deleted: Literal[True] = True
+
+
+def configurable_types() -> list[str]:
+    """Action types whose defaults the admin may preset."""
+    return [spec.id for spec in ACTION_TYPES if spec.defaults is not None]
+
+
+class ActionTypeLabels(BaseModel):
+    en: str
+    id: str
+
+
+class ActionTypeView(BaseModel):
+    """One entry of the admin's action-type selector (PRD S01 AC-1)."""
+
+    action_type: str
+    label: str = Field(description="In the requested locale")
+    labels: ActionTypeLabels
+    phase: str
+    moves_money: bool = Field(description="Cancel and refund: they ask the customer to confirm first")
+    configured: bool = Field(description="This account already has an action of this type")
+    action_id: str | None = Field(default=None, description="The configured action, when there is one")
+
+
+class ActionTypeList(BaseModel):
+    action_types: list[ActionTypeView]

@@ -6,25 +6,75 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from midtrans_native.errors import FailureReason
-from midtrans_native.models.common import ConversationId, Environment, Locale, OptionalOrderId
+from midtrans_native.models.common import ConversationId, CustomerMessageId, Environment, Locale, OptionalOrderId
 
 # ---- agent routes -------------------------------------------------------------------------------
+#
+# Each agent request exists in three shapes, so that what the model may say and what the platform says stay
+# apart (docs/agent-integration.md):
+#   *Arguments  what the customer gives (order id, amount, reason...): an LLM tool's input schema, nothing else;
+#   *Body       the REST body: the arguments plus the conversation context fields older callers still send
+#               (the platform's headers X-Conversation-Id, X-Channel-Type, Accept-Language are preferred);
+#   *Request    what the action runs with: the arguments plus the context resolved from headers and body.
+# The model never supplies the conversation, channel, locale or tenant: they are not in the *Arguments.
+
+CONTEXT_FIELDS = ("conversation_id", "channel_type", "locale")
 
 
-class AgentRequest(BaseModel):
+class ToolArguments(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ContextBody(BaseModel):
+    """Context fields a REST body may still carry; a header that disagrees with one of them is a 422."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: ConversationId | None = Field(
+        default=None, description="Deprecated in the body: send the X-Conversation-Id header"
+    )
+    locale: Locale | None = Field(default=None, description="Deprecated in the body: send Accept-Language")
+
+
+class ResolvedContext(BaseModel):
+    """The context an agent action runs with, resolved from the platform's headers and the body."""
+
     model_config = ConfigDict(extra="forbid")
 
     conversation_id: ConversationId
+    customer_message_id: CustomerMessageId | None = Field(
+        default=None, description="X-Customer-Message-Id: the customer message this call answers (turn guard)"
+    )
+
+
+class AgentRequest(ResolvedContext):
     locale: Locale = "en"
 
 
-class PaymentStatusRequest(AgentRequest):
+class PaymentStatusArguments(ToolArguments):
     order_id: OptionalOrderId = Field(
         default=None, description="Midtrans order_id or transaction_id; absent or empty → needs_order_id"
     )
+
+
+class PaymentStatusBody(PaymentStatusArguments, ContextBody):
+    pass
+
+
+class PaymentStatusRequest(PaymentStatusArguments, AgentRequest):
+    pass
 
 
 class PaymentDetails(BaseModel):
@@ -52,17 +102,45 @@ class PaymentStatusResponse(AgentResponse):
     payment: PaymentDetails | None = None
 
 
-class CancellationRequest(AgentRequest):
+class CancellationArguments(ToolArguments):
     order_id: OptionalOrderId = Field(default=None, description="Order to cancel; absent → needs_order_id")
 
 
-class DecisionRequest(BaseModel):
+class CancellationBody(CancellationArguments, ContextBody):
+    pass
+
+
+class CancellationRequest(CancellationArguments, AgentRequest):
+    pass
+
+
+Decision = Literal["confirm", "decline"]
+# Confirmation ids are random UUIDs (stored lower-case).
+CONFIRMATION_ID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+CONFIRMATION_ID_DESCRIPTION = "The confirmation_id from the confirmation_required answer"
+ConfirmationId = Annotated[
+    str,
+    StringConstraints(pattern=CONFIRMATION_ID_PATTERN),
+    AfterValidator(str.lower),
+    Field(description=CONFIRMATION_ID_DESCRIPTION),
+]
+
+
+class DecisionArguments(ToolArguments):
     """The customer's answer to a confirmation prompt, relayed by the agent from the same conversation."""
 
-    model_config = ConfigDict(extra="forbid")
+    confirmation_id: ConfirmationId
+    decision: Decision
 
-    decision: Literal["confirm", "decline"]
-    conversation_id: ConversationId
+
+class DecisionBody(ContextBody):
+    """REST: the confirmation id is in the path."""
+
+    decision: Decision
+    locale: Locale | None = Field(default=None, description="Defaults to the locale of the prompt")
+
+
+class DecisionRequest(DecisionArguments, ResolvedContext):
     locale: Locale | None = Field(default=None, description="Defaults to the locale of the prompt")
 
 
@@ -82,20 +160,39 @@ class CancellationDecisionResponse(AgentResponse):
     replayed: bool = Field(default=False, description="True when this repeats the first decision's result")
 
 
-_RefundAmount = Annotated[int, Field(strict=True, gt=0, le=999_999_999_999, description="Whole rupiah")]
+RefundAmount = Annotated[int, Field(strict=True, gt=0, le=999_999_999_999, description="Whole rupiah")]
 _Reason = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
-class RefundRequest(AgentRequest):
+class RefundArguments(ToolArguments):
     order_id: OptionalOrderId = Field(default=None, description="Order to refund; absent → needs_order_id")
-    amount: _RefundAmount | None = Field(default=None, description="Absent = everything still refundable")
+    amount: RefundAmount | None = Field(default=None, description="Absent = everything still refundable")
     reason: _Reason | None = Field(default=None, description="Shown in the Midtrans dashboard")
 
 
-class RefundDecisionRequest(DecisionRequest):
-    amount: _RefundAmount | None = Field(
-        default=None, description="Optional cross-check: must equal the confirmed amount, or nothing is sent"
-    )
+class RefundBody(RefundArguments, ContextBody):
+    pass
+
+
+class RefundRequest(RefundArguments, AgentRequest):
+    pass
+
+
+_AmountCheck = Field(
+    default=None, description="Optional cross-check: must equal the confirmed amount, or nothing is sent"
+)
+
+
+class RefundDecisionArguments(DecisionArguments):
+    amount: RefundAmount | None = _AmountCheck
+
+
+class RefundDecisionBody(DecisionBody):
+    amount: RefundAmount | None = _AmountCheck
+
+
+class RefundDecisionRequest(RefundDecisionArguments, ResolvedContext):
+    locale: Locale | None = Field(default=None, description="Defaults to the locale of the prompt")
 
 
 class RefundResponse(AgentResponse):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
-# Midtrans: order_id is String(50); letters, digits and the symbols - _ ~ . only (reference §8).
+# Midtrans: order_id is String(50); letters, digits and the symbols - _ ~ . only (docs/midtrans-behaviour.md §9).
 _ORDER_ID = re.compile(r"[A-Za-z0-9\-_~.]{1,50}")
 
 
@@ -34,6 +34,8 @@ OptionalOrderId = Annotated[OrderId | None, BeforeValidator(_blank_to_none)]
 
 # Conversation ids come from the platform: printable, no whitespace or control characters.
 ConversationId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\s\x00-\x1f\x7f]+$")]
+# The id of the customer message the agent is answering (X-Customer-Message-Id), same alphabet.
+CustomerMessageId = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[^\s\x00-\x1f\x7f]+$")]
 TenantId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 Locale = Literal["en", "id"]

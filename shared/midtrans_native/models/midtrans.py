@@ -52,7 +52,7 @@ class TransactionStatus(BaseModel):
 
 
 class BiSnapCredentials(BaseModel):
-    """A tenant's BI-SNAP credentials (reference §2.2). The secret and the private key stay SecretStr."""
+    """A tenant's BI-SNAP credentials (docs/midtrans-behaviour.md §3). The secret and the private key stay SecretStr."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -75,7 +75,7 @@ class MidtransCredentials(BaseModel):
     """Decrypted credentials, alive only for one invocation. SecretStr keeps the key out of reprs and logs.
 
     `bisnap` is set when the tenant connected BI-SNAP credentials: status, cancel and refund then go over
-    BI-SNAP (BRIEF §2.1); payment links always use the server key."""
+    BI-SNAP (docs/product-contract.md §1); payment links always use the server key."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -1,7 +1,7 @@
 """Payment links: the agent's request, the admin's defaults, and the answer with its ready-to-send `delivery`.
 
 Requests forbid unknown fields (tenant and role come only from the token). Every rule Midtrans enforces on a
-payment link (reference §7.1, §8) is checked here, plus the ones that keep hostile input away from it: no
+payment link (docs/midtrans-behaviour.md §8, §9) is checked here, plus the ones that keep hostile input away from it: no
 negative prices to fake a total, no markup in names, bounded lists. Errors carry a type and a message an agent
 can repeat ("item_details.0.name: must be at most 50 characters"); the input is never echoed.
 """
@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from midtrans_native.models.api import AgentRequest, AgentResponse
+from midtrans_native.models.api import AgentRequest, AgentResponse, ContextBody, ToolArguments
 from midtrans_native.models.common import OptionalOrderId
 
 # ---- field types --------------------------------------------------------------------------------
@@ -32,7 +32,7 @@ MAX_RUPIAH = 999_999_999_999
 MAX_ITEMS = 50  # Midtrans publishes no limit; a chat checkout never needs more, and it bounds the work
 MAX_QUANTITY = 10_000
 MAX_USAGE_LIMIT = 1_000_000  # Midtrans' own ceiling
-# Midtrans' list (reference §7.1); anything else is refused by Midtrans, so it is refused here first.
+# Midtrans' list (docs/midtrans-behaviour.md §8); anything else is refused by Midtrans, so it is refused here first.
 PAYMENT_METHODS = (
     "credit_card", "echannel", "permata_va", "bca_va", "bni_va", "bri_va", "cimb_va", "danamon_va",
     "bsi_va", "gopay", "shopeepay", "other_qris", "alfamart", "indomaret", "akulaku", "kredivo",
@@ -111,7 +111,7 @@ def _channel(value: object) -> object:
 
 
 def _unit(value: object) -> object:
-    # Midtrans' field table says day/hour/minute but its sample sends "days" (reference §12.5): accept both.
+    # Midtrans' field table says day/hour/minute, its sample sends "days" (docs/midtrans-behaviour.md §8): accept both.
     if isinstance(value, str):
         value = value.strip().lower()
         return value[:-1] if value in {"days", "hours", "minutes"} else value
@@ -233,8 +233,7 @@ class CustomerDetails(_Strict):
         return self
 
 
-class CreatePaymentLinkRequest(AgentRequest):
-    channel_type: ChannelType
+class PaymentLinkArguments(ToolArguments):
     transaction_details: TransactionDetails
     item_details: Annotated[list[ItemDetail] | None, BeforeValidator(_bounded_items)] = Field(
         default=None, description=f"At most {MAX_ITEMS}; the sum of price * quantity must equal gross_amount"
@@ -259,6 +258,18 @@ class CreatePaymentLinkRequest(AgentRequest):
                 {"total": total, "gross": details.gross_amount},
             )
         return items
+
+
+class PaymentLinkBody(PaymentLinkArguments, ContextBody):
+    channel_type: ChannelType | None = Field(
+        default=None,
+        description="Deprecated in the body: send the X-Channel-Type header. 'whatsapp' gets a WhatsApp cta_url "
+        "message; any other channel a text with the link",
+    )
+
+
+class CreatePaymentLinkRequest(PaymentLinkArguments, AgentRequest):
+    channel_type: ChannelType
 
 
 class PaymentLinkDefaults(_Strict):

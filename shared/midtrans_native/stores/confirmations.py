@@ -1,7 +1,7 @@
 """Customer confirmations for cancel and refund: a DynamoDB record bound to tenant, conversation, order,
 action (and amount), that expires and is used once.
 
-State machine, every transition a conditional write (BRIEF §2.3):
+State machine, every transition a conditional write (docs/product-contract.md §3):
 
     pending ──claim──▶ executing ──complete──▶ done        (result kept, replayed to repeats)
        │                  │
@@ -45,6 +45,8 @@ class Confirmation:
     lease_until: float | None
     attempts: int
     result: dict[str, Any] | None
+    # The customer message that led to the prompt (X-Customer-Message-Id): a "yes" must come in a later one.
+    prompt_message_id: str | None = None
 
     def expired(self, now: float) -> bool:
         return now >= self.expires_at
@@ -76,6 +78,7 @@ class ConfirmationStore:
         locale: str,
         ttl_seconds: int,
         reason: str | None = None,
+        prompt_message_id: str | None = None,
     ) -> Confirmation:
         now = self._clock()
         confirmation = Confirmation(
@@ -93,6 +96,7 @@ class ConfirmationStore:
             lease_until=None,
             attempts=0,
             result=None,
+            prompt_message_id=prompt_message_id,
         )
         item: dict[str, Any] = {
             "confirmation_id": {"S": confirmation.confirmation_id},
@@ -112,6 +116,8 @@ class ConfirmationStore:
             item["amount"] = {"N": str(amount)}
         if reason:
             item["reason"] = {"S": reason}
+        if prompt_message_id:
+            item["prompt_message_id"] = {"S": prompt_message_id}
         self._dynamodb.put_item(
             TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(confirmation_id)"
         )
@@ -304,4 +310,5 @@ def _to_confirmation(item: dict[str, Any]) -> Confirmation:
         lease_until=number("lease_until"),
         attempts=int(item["attempts"]["N"]),
         result=json.loads(result) if result else None,
+        prompt_message_id=text("prompt_message_id"),
     )

@@ -10,13 +10,41 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import SecretStr
 
-from midtrans_native.models.api import ConnectRequest
 from midtrans_native.models.common import Environment
 from midtrans_native.models.midtrans import BiSnapCredentials, MidtransCredentials
+
+
+class BiSnapInput(Protocol):
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def channel_id(self) -> str: ...
+    @property
+    def client_secret(self) -> SecretStr: ...
+    @property
+    def private_key(self) -> SecretStr: ...
+
+
+class ConnectionInput(Protocol):
+    """What `save` stores: the admin's validated connect request (the store does not depend on HTTP models)."""
+
+    @property
+    def server_key(self) -> SecretStr: ...
+    @property
+    def client_key(self) -> str: ...
+    @property
+    def environment(self) -> Environment: ...
+    @property
+    def partner_id(self) -> str | None: ...
+    @property
+    def merchant_id(self) -> str | None: ...
+    @property
+    def bisnap(self) -> BiSnapInput | None: ...
+
 
 _KNOWN_PREFIXES = ("SB-Mid-server-", "SB-Mid-client-", "Mid-server-", "Mid-client-")
 
@@ -87,7 +115,7 @@ class ConnectionStore:
             bisnap=_bisnap_credentials(bisnap, connection) if bisnap else None,
         )
 
-    def save(self, cid: str, request: ConnectRequest) -> StoredConnection:
+    def save(self, cid: str, request: ConnectionInput) -> StoredConnection:
         """Create or replace the tenant's connection (a second PUT re-authorizes: still one account)."""
         server_key = request.server_key.get_secret_value()
         secrets: dict[str, Any] = {"server_key": server_key, "client_key": request.client_key}

@@ -1,5 +1,5 @@
 """The token cache table: one item per tenant and environment holding the BI-SNAP access token, the refresh
-lease and the consecutive-failure streak (reliability.md §4).
+lease and the consecutive-failure streak (docs/decisions.md D23).
 
 Key `pk = TOKEN#{environment}#{cid}`. `ttl` lets DynamoDB delete the item lazily, up to two days late, so every
 reader checks `expires_at` itself. `fingerprint` names the credentials the token was issued for. Every write is

@@ -80,7 +80,7 @@ def decide(
 
 @pytest.fixture
 def serialized_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto applies conditional writes without a lock, so two threads can both 'win' (local-tooling §3a).
+    """moto applies conditional writes without a lock, so two threads can both 'win' (docs/decisions.md D12).
     Real DynamoDB serializes writes to an item; serializing every DynamoDB call restores that."""
     lock = threading.Lock()
     original = botocore.client.BaseClient._make_api_call

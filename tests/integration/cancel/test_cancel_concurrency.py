@@ -49,8 +49,9 @@ def test_twenty_concurrent_confirms_send_exactly_one_cancel(sim, serialized_dyna
         start.wait()
         try:
             answer = decide_cancellation(
-                prompt.confirmation_id or "",
-                DecisionRequest(decision="confirm", conversation_id="conv-race"),
+                DecisionRequest(
+                    confirmation_id=prompt.confirmation_id or "", decision="confirm", conversation_id="conv-race"
+                ),
                 CALLER,
                 connections=connections,
                 core_api=core_api,

@@ -55,8 +55,7 @@ def prompt(core_api, confirmations: ConfirmationStore | None = None, conversatio
 
 def yes(confirmation_id: str, core_api, confirmations: Any = None, conversation_id: str = "conv-x"):
     return decide_refund(
-        confirmation_id,
-        RefundDecisionRequest(decision="confirm", conversation_id=conversation_id),
+        RefundDecisionRequest(confirmation_id=confirmation_id, decision="confirm", conversation_id=conversation_id),
         CALLER,
         connections=deps.connection_store(),
         core_api=core_api,

@@ -1,4 +1,4 @@
-"""Cancel, expire and refund against the simulator over loopback HTTP (midtrans-api.md §5, §6)."""
+"""Cancel, expire and refund against the simulator over loopback HTTP (docs/midtrans-behaviour.md §6, §7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Payment Link API against the simulator: real HTTP statuses and `error_messages` (midtrans-api.md §7)."""
+"""Payment Link API against the simulator: real HTTP statuses and `error_messages` (docs/midtrans-behaviour.md §8)."""
 
 from __future__ import annotations
 

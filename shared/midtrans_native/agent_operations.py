@@ -1,0 +1,147 @@
+"""The agent's operations: one function per tool, shared by the REST routes and MCP, so both run the same
+gates, deadline, telemetry, confirmation state machine and exactly-once refund.
+
+Each takes the resolved request (tool arguments + the platform's context), a caller already admitted by role
+and plan, and the Lambda context (for the invocation's deadline). The registry names these functions by
+import path (`ToolSpec.operation`); `operation_for` resolves one.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from functools import cache, partial
+from typing import Any, cast
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from midtrans_native import deps
+from midtrans_native.actions import cancel_transaction as cancel_actions
+from midtrans_native.actions import check_payment_status as status_actions
+from midtrans_native.actions import request_refund as refund_actions
+from midtrans_native.api import require_agent
+from midtrans_native.models.api import (
+    AgentResponse,
+    CancellationDecisionResponse,
+    CancellationRequest,
+    CancellationResponse,
+    DecisionRequest,
+    PaymentStatusRequest,
+    PaymentStatusResponse,
+    RefundDecisionRequest,
+    RefundDecisionResponse,
+    RefundRequest,
+    RefundResponse,
+)
+from midtrans_native.models.common import Caller
+from midtrans_native.models.payment_links import (
+    CreatePaymentLinkRequest,
+    CreatePaymentLinkResponse,
+    PaymentLinkDefaults,
+)
+from midtrans_native.registry import (
+    CANCEL_TRANSACTION,
+    CHECK_PAYMENT_STATUS,
+    CREATE_PAYMENT_LINK,
+    REQUEST_REFUND,
+    ToolSpec,
+)
+from midtrans_native.settings import get_settings
+
+Operation = Callable[[Any, Caller, LambdaContext | None], AgentResponse]
+
+
+def check_payment_status(
+    request: PaymentStatusRequest, caller: Caller, lambda_context: LambdaContext | None
+) -> PaymentStatusResponse:
+    require_agent(caller, CHECK_PAYMENT_STATUS, request.locale, **deps.agent_gates())
+    deadline = deps.deadline(lambda_context)
+    return status_actions.check_payment_status(
+        request, caller, connections=deps.connection_store(), core_api=partial(deps.core_api, deadline=deadline)
+    )
+
+
+def create_payment_link(
+    request: CreatePaymentLinkRequest, caller: Caller, lambda_context: LambdaContext | None
+) -> CreatePaymentLinkResponse:
+    # Imported here: only the payment-link paths pay for the link client and its copy.
+    from midtrans_native.actions.create_payment_link import create_payment_link as create_link
+
+    configured = require_agent(caller, CREATE_PAYMENT_LINK, request.locale, **deps.agent_gates())
+    deadline = deps.deadline(lambda_context)
+    # The admin's defaults were validated with the same model when the action was saved.
+    defaults = PaymentLinkDefaults.model_validate(configured.defaults) if configured.defaults else None
+    return create_link(
+        request,
+        caller,
+        connections=deps.connection_store(),
+        links=partial(deps.payment_link_client, deadline=deadline),
+        defaults=defaults,
+    )
+
+
+def request_cancellation(
+    request: CancellationRequest, caller: Caller, lambda_context: LambdaContext | None
+) -> CancellationResponse:
+    require_agent(caller, CANCEL_TRANSACTION, request.locale, **deps.agent_gates())
+    deadline = deps.deadline(lambda_context)
+    return cancel_actions.request_cancellation(
+        request,
+        caller,
+        connections=deps.connection_store(),
+        core_api=partial(deps.core_api, deadline=deadline),
+        confirmations=deps.confirmation_store(),
+        ttl_seconds=get_settings().confirmation_ttl_seconds,
+    )
+
+
+def decide_cancellation(
+    request: DecisionRequest, caller: Caller, lambda_context: LambdaContext | None
+) -> CancellationDecisionResponse:
+    require_agent(caller, CANCEL_TRANSACTION, request.locale or "en", **deps.agent_gates())
+    deadline = deps.deadline(lambda_context)
+    return cancel_actions.decide_cancellation(
+        request,
+        caller,
+        connections=deps.connection_store(),
+        core_api=partial(deps.core_api, deadline=deadline),
+        confirmations=deps.confirmation_store(),
+    )
+
+
+def request_refund(request: RefundRequest, caller: Caller, lambda_context: LambdaContext | None) -> RefundResponse:
+    require_agent(caller, REQUEST_REFUND, request.locale, **deps.agent_gates())
+    deadline = deps.deadline(lambda_context)
+    return refund_actions.request_refund(
+        request,
+        caller,
+        connections=deps.connection_store(),
+        core_api=partial(deps.core_api, deadline=deadline),
+        confirmations=deps.confirmation_store(),
+        ttl_seconds=get_settings().confirmation_ttl_seconds,
+    )
+
+
+def decide_refund(
+    request: RefundDecisionRequest, caller: Caller, lambda_context: LambdaContext | None
+) -> RefundDecisionResponse:
+    require_agent(caller, REQUEST_REFUND, request.locale or "en", **deps.agent_gates())
+    deadline = deps.deadline(lambda_context)
+    if lambda_context is not None:
+        # Powertools sets the in-progress lock's expiry from the time this invocation has left.
+        deps.refund_idempotency_config().register_lambda_context(lambda_context)
+    return refund_actions.decide_refund(
+        request,
+        caller,
+        connections=deps.connection_store(),
+        core_api=partial(deps.core_api, deadline=deadline),
+        confirmations=deps.confirmation_store(),
+        send_refund=deps.refund_sender(),
+    )
+
+
+@cache
+def operation_for(tool: ToolSpec) -> Operation:
+    """The function a registry tool names ("module:function")."""
+    module_name, _, function_name = tool.operation.partition(":")
+    return cast(Operation, getattr(importlib.import_module(module_name), function_name))
