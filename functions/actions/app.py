@@ -1,4 +1,5 @@
-"""ActionsFunction: GET/POST /v1/actions, GET/PUT/DELETE /v1/actions/{action_id} (roles admin, spv). PRD S01."""
+"""ActionsFunction: GET/POST /v1/actions, GET/PUT/DELETE /v1/actions/{action_id} and GET /v1/action-types
+(roles admin, spv). PRD S01."""
 
 from __future__ import annotations
 
@@ -16,11 +17,20 @@ from midtrans_native.actions.manage_actions import (
     create_action,
     delete_action,
     get_action,
+    list_action_types,
     list_actions,
     update_action,
 )
 from midtrans_native.api import ADMIN_ROLES, build_resolver, require_admin, route_responses
-from midtrans_native.models.admin import ActionCreate, ActionDeleted, ActionList, ActionUpdate, ActionView
+from midtrans_native.models.admin import (
+    ActionCreate,
+    ActionDeleted,
+    ActionList,
+    ActionTypeList,
+    ActionUpdate,
+    ActionView,
+)
+from midtrans_native.models.context import LANGUAGE_HEADER, preferred_locale
 from midtrans_native.observability import logger, metrics, tracer
 
 ActionId = Annotated[UUID, Path(description="From the action list")]
@@ -54,6 +64,17 @@ def get_app() -> APIGatewayHttpResolver:
         caller = require_admin(app, flags=deps.flag_store())
         created = create_action(caller, request, store=deps.action_store(), connections=deps.connection_store())
         return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=created)
+
+    @app.get(
+        "/v1/action-types",
+        summary="The action types an admin can configure, labelled in en and id, and whether each is configured",
+        tags=["admin"],
+        responses=route_responses(ActionTypeList, 401, 403),
+    )
+    def get_action_types() -> ActionTypeList:
+        caller = require_admin(app, flags=deps.flag_store())
+        locale = preferred_locale(app.current_event.headers.get(LANGUAGE_HEADER.lower())) or "en"
+        return list_action_types(caller, store=deps.action_store(), locale=locale)
 
     @app.get(
         "/v1/actions/<action_id>",

@@ -9,17 +9,20 @@ import path (`ToolSpec.operation`); `operation_for` resolves one.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any, cast
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
 
 from midtrans_native import deps
 from midtrans_native.actions import cancel_transaction as cancel_actions
 from midtrans_native.actions import check_payment_status as status_actions
 from midtrans_native.actions import request_refund as refund_actions
-from midtrans_native.api import require_agent
+from midtrans_native.api import describe_errors, require_agent
+from midtrans_native.errors import RequestRefused
 from midtrans_native.models.api import (
     AgentResponse,
     CancellationDecisionResponse,
@@ -34,6 +37,7 @@ from midtrans_native.models.api import (
     RefundResponse,
 )
 from midtrans_native.models.common import Caller
+from midtrans_native.models.context import platform_context, resolve_request
 from midtrans_native.models.payment_links import (
     CreatePaymentLinkRequest,
     CreatePaymentLinkResponse,
@@ -45,6 +49,7 @@ from midtrans_native.registry import (
     CREATE_PAYMENT_LINK,
     REQUEST_REFUND,
     ToolSpec,
+    find_tool,
 )
 from midtrans_native.settings import get_settings
 
@@ -145,3 +150,45 @@ def operation_for(tool: ToolSpec) -> Operation:
     """The function a registry tool names ("module:function")."""
     module_name, _, function_name = tool.operation.partition(":")
     return cast(Operation, getattr(importlib.import_module(module_name), function_name))
+
+
+@dataclass(frozen=True)
+class ToolOutcome:
+    """A tool call's result, protocol-neutral: MCP turns it into a CallToolResult.
+
+    Business outcomes (ok, not_found, not_eligible, failed...) are normal results whose `structured` is the
+    REST response's fields. Refusals (bad arguments, action not configured, a foreign or expired confirmation,
+    the turn guard) are errors with a message the model can act on; nothing else reaches the caller."""
+
+    message: str
+    structured: dict[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.error is not None
+
+
+def call_tool(
+    name: str,
+    arguments: Mapping[str, Any] | None,
+    caller: Caller,
+    headers: Mapping[str, str] | None,
+    lambda_context: LambdaContext | None,
+) -> ToolOutcome:
+    """Run one tool for a caller already admitted by role and plan, with the platform's headers."""
+    found = find_tool(name)
+    if found is None:
+        return ToolOutcome(message=f"Unknown tool '{name[:64]}'.", error="unknown_tool")
+    _, tool = found
+    try:
+        context = platform_context(headers)
+        given = tool.arguments.model_validate(dict(arguments or {}))
+        request = resolve_request(given, context, tool.request)
+        response = operation_for(tool)(request, caller, lambda_context)
+    except ValidationError as invalid:
+        # Name the argument and the rule, never the value (it may be anything the model made up).
+        return ToolOutcome(message=describe_errors(invalid.errors()), error="invalid_arguments")
+    except RequestRefused as refused:
+        return ToolOutcome(message=refused.message, error=refused.error)
+    return ToolOutcome(message=response.message, structured=response.model_dump(mode="json", exclude_none=True))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from http import HTTPStatus
 from typing import Annotated, Any, Protocol
 
@@ -67,9 +67,16 @@ def error_response(status: int, body: ErrorResponse) -> Response[Any]:
     )
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: Mapping[str, Any]) -> str:
     location = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
     return f"{location}: {error.get('msg', error.get('type', 'invalid'))}"
+
+
+def describe_errors(errors: Sequence[Mapping[str, Any]]) -> str:
+    """Validation errors as "field: rule; field: rule" — pydantic's messages name the rule, not the input."""
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return "The request body is not valid JSON."
+    return "; ".join(_describe(e) for e in errors) or "The request body is not valid."
 
 
 def refused_response(exc: RequestRefused) -> Response[Any]:
@@ -98,9 +105,7 @@ def build_resolver(roles: Collection[str]) -> APIGatewayHttpResolver:
             return refused_response(refused)
         # Say which field and why, in words an agent can repeat; never echo the input (it may be a key).
         errors = [{"loc": list(e.get("loc", ())), "type": e.get("type"), "msg": e.get("msg")} for e in exc.errors()]
-        message = "; ".join(_describe(e) for e in exc.errors()) or "The request body is not valid."
-        if any(e.get("type") == "json_invalid" for e in exc.errors()):
-            message = "The request body is not valid JSON."
+        message = describe_errors(exc.errors())
         return error_response(
             HTTPStatus.UNPROCESSABLE_ENTITY, ErrorResponse(error="invalid_request", message=message, detail=errors)
         )
@@ -125,7 +130,12 @@ def build_resolver(roles: Collection[str]) -> APIGatewayHttpResolver:
 def require_caller(app: APIGatewayHttpResolver, roles: Collection[str]) -> Caller:
     """The verified caller, refused unless their role may use this route and their plan is eligible."""
     authorizer = app.current_event.request_context.authorizer
-    claims = (authorizer.jwt_claim if authorizer else None) or {}
+    return caller_from_claims((authorizer.jwt_claim if authorizer else None) or {}, roles)
+
+
+def caller_from_claims(claims: Mapping[str, Any], roles: Collection[str]) -> Caller:
+    """Tenant, role and plan from the JWT claims API Gateway's authorizer verified: 401 without a valid tenant
+    and role, 403 for another role or an ineligible plan."""
     try:
         caller = Caller(
             cid=_TENANT.validate_python(claims.get("cid")),
@@ -143,6 +153,17 @@ def require_caller(app: APIGatewayHttpResolver, roles: Collection[str]) -> Calle
         )
     logger.append_keys(cid=caller.cid, role=caller.role)
     return caller
+
+
+def refusal_as_lambda_response(exc: RequestRefused) -> dict[str, Any]:
+    """A refusal as an API Gateway (payload 2.0) response, for handlers that answer without a resolver."""
+    body = ErrorResponse(error=exc.error, message=exc.message, failure_reason=exc.failure_reason)
+    return {
+        "statusCode": exc.http_status,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON, **exc.headers},
+        "body": body.model_dump_json(exclude_none=True),
+        "isBase64Encoded": False,
+    }
 
 
 class ConnectionLookup(Protocol):

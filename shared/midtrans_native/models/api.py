@@ -296,3 +296,15 @@ class ErrorResponse(BaseModel):
     message: str = Field(description="Human-readable explanation")
     failure_reason: FailureReason | None = None
     detail: list[dict[str, object]] | None = None
+
+
+# ---- the agent's native interface ---------------------------------------------------------------
+
+
+class ToolCatalog(BaseModel):
+    """GET /v1/agent/tools: MCP tool definitions by default; OpenAI or Anthropic shapes on request."""
+
+    tools: list[dict[str, object]] = Field(
+        description="mcp: {name, title, description, inputSchema, outputSchema, annotations}; openai: "
+        "{type: function, function: {name, description, parameters}}; anthropic: {name, description, input_schema}"
+    )

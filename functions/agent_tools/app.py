@@ -1,0 +1,48 @@
+"""AgentToolsFunction: GET /v1/agent/tools (role ai_agent): the tenant's configured actions as LLM tools."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from midtrans_native import deps
+from midtrans_native.actions.agent_tools import CatalogFormat, catalog
+from midtrans_native.api import AGENT_ROLES, build_resolver, require_caller, require_connected, route_responses
+from midtrans_native.models.api import ToolCatalog
+from midtrans_native.models.context import LANGUAGE_HEADER, preferred_locale
+from midtrans_native.observability import logger, metrics, tracer
+
+
+@cache
+def get_app() -> APIGatewayHttpResolver:
+    app = build_resolver(roles=AGENT_ROLES)
+
+    @app.get(
+        "/v1/agent/tools",
+        summary="The tenant's configured actions as LLM tools (MCP shape; OpenAI or Anthropic on request)",
+        description="A removed action's tools are gone on the next call; an added one's appear. Input schemas hold "
+        "only what the customer gives: the platform sends the conversation in headers.",
+        tags=["agent"],
+        responses=route_responses(ToolCatalog, 401, 403, 409, 422),
+    )
+    def get_agent_tools(
+        format: Annotated[CatalogFormat, Query(description="mcp (default), openai or anthropic")] = "mcp",
+    ) -> ToolCatalog:
+        caller = require_caller(app, AGENT_ROLES)
+        locale = preferred_locale(app.current_event.headers.get(LANGUAGE_HEADER.lower())) or "en"
+        require_connected(caller, locale, flags=deps.flag_store(), connections=deps.connection_store())
+        return ToolCatalog.model_validate(catalog(deps.action_store().for_tenant(caller.cid), format))
+
+    return app
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return get_app().resolve(event, context)
