@@ -19,7 +19,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: requirements-dev.txt shared/requirements.txt pyproject.toml
+$(VENV)/.installed: requirements-dev.txt shared/requirements.txt functions/mcp_server/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
@@ -74,14 +74,21 @@ build: tools ## sam build (arm64, python3.11, no container), then precompile the
 	# Lambda cannot write __pycache__ into /opt or /var/task: ship bytecode (see make bench, no .pyc).
 	$(PYTHON) -m compileall -q -j0 .aws-sam/build
 
-layer-smoke: dev ## Import every handler with nothing but the layer's pinned packages (what Lambda has)
-	rm -rf .layer-smoke
+layer-smoke: dev ## Import every handler with nothing but the layer's pinned packages (+ its own requirements.txt)
+	rm -rf .layer-smoke .layer-smoke-fn
 	$(PY) -m pip install -q --disable-pip-version-check --target .layer-smoke -r shared/requirements.txt 2>&1 \
 	  | grep -v 'is ignored' || true
 	@for fn in functions/*/; do \
 	  echo "layer-smoke: $$fn"; \
+	  extra=""; \
+	  if [ -f "$${fn}requirements.txt" ]; then \
+	    target="$(CURDIR)/.layer-smoke-fn/$$(basename $$fn)"; \
+	    $(PY) -m pip install -q --disable-pip-version-check --no-deps --target "$$target" -r "$${fn}requirements.txt" 2>&1 \
+	      | grep -v 'is ignored' || true; \
+	    extra="$$target:"; \
+	  fi; \
 	  POWERTOOLS_SERVICE_NAME=layer-smoke POWERTOOLS_METRICS_NAMESPACE=layer-smoke AWS_DEFAULT_REGION=ap-southeast-1 \
-	  PYTHONPATH="$(CURDIR)/.layer-smoke:$(CURDIR)/shared:$(CURDIR)/$$fn" \
+	  PYTHONPATH="$$extra$(CURDIR)/.layer-smoke:$(CURDIR)/shared:$(CURDIR)/$$fn" \
 	  $(PYTHON) -S -c "import app; assert callable(app.lambda_handler)" || exit 1; \
 	done
 
@@ -97,4 +104,4 @@ openapi: dev ## Write docs/openapi.json from the code (a test fails when it drif
 	$(PY) -m midtrans_local.openapi > docs/openapi.json
 
 clean: ## Remove build output and caches (keeps the virtual environments)
-	rm -rf .aws-sam .layer-smoke .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .aws-sam .layer-smoke .layer-smoke-fn .pytest_cache .mypy_cache .ruff_cache

@@ -60,7 +60,7 @@ def describe(spec: ActionTypeSpec, tool: ToolSpec, configured: ConfiguredAction)
     return " ".join(parts)
 
 
-def annotations(tool: ToolSpec) -> dict[str, Any]:
+def tool_annotations(tool: ToolSpec) -> dict[str, Any]:
     return {
         "title": tool.title,
         "readOnlyHint": tool.read_only,
@@ -78,7 +78,7 @@ def tool_definition(spec: ActionTypeSpec, tool: ToolSpec, configured: Configured
         "description": describe(spec, tool, configured),
         "inputSchema": input_schema(tool.arguments),
         "outputSchema": output_schema(tool.response),
-        "annotations": annotations(tool),
+        "annotations": tool_annotations(tool),
     }
 
 

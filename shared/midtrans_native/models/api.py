@@ -308,3 +308,14 @@ class ToolCatalog(BaseModel):
         description="mcp: {name, title, description, inputSchema, outputSchema, annotations}; openai: "
         "{type: function, function: {name, description, parameters}}; anthropic: {name, description, input_schema}"
     )
+
+
+class JsonRpcMessage(BaseModel):
+    """POST /mcp answers JSON-RPC 2.0 (the MCP specification defines `result` per method)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    jsonrpc: Literal["2.0"]
+    id: str | int | None = None
+    result: dict[str, object] | None = None
+    error: dict[str, object] | None = None

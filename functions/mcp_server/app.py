@@ -1,0 +1,97 @@
+"""McpFunction: POST /mcp (role ai_agent): the tenant's configured actions as MCP tools.
+
+Streamable HTTP, stateless, JSON responses, served by the official MCP SDK (`midtrans_native.agent_mcp`).
+Authorization comes first and is the same as the tool catalog's (role, plan, flag, connection), on every
+request; `tools/list` is that tenant's catalog and `tools/call` runs the same operations as the REST routes.
+The resolver is here for what every function shares: the caller from the JWT, errors in the error model, and
+the route in the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import base64
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from mcp_types import CallToolResult, TextContent, Tool
+
+from midtrans_native import agent_mcp, deps
+from midtrans_native.actions.agent_tools import configured_tools
+from midtrans_native.agent_operations import call_tool
+from midtrans_native.api import AGENT_ROLES, build_resolver, require_caller, require_connected, route_responses
+from midtrans_native.models.api import JsonRpcMessage
+from midtrans_native.models.context import LANGUAGE_HEADER, preferred_locale
+from midtrans_native.observability import logger, metrics, tracer
+from midtrans_native.registry import find_tool
+
+
+def _responses() -> dict[int, Any]:
+    documented = route_responses(JsonRpcMessage, 401, 403, 409)
+    documented[200]["description"] = "The JSON-RPC response (MCP), or a JSON-RPC error for a protocol error"
+    documented[202] = {"description": "A JSON-RPC notification was accepted (no body)"}
+    documented[400] = {
+        "description": "A JSON-RPC error: unparsable JSON, an invalid request, or unknown tool",
+        "content": {"application/json": {"model": JsonRpcMessage}},
+    }
+    return documented
+
+
+@cache
+def get_app() -> APIGatewayHttpResolver:
+    app = build_resolver(roles=AGENT_ROLES)
+
+    @app.post(
+        "/mcp",
+        summary="MCP (Streamable HTTP, stateless, JSON): tools/list and tools/call over the tenant's actions",
+        description="Protocol revisions 2026-07-28 (single exchange, MCP-Protocol-Version header) and the 2025 "
+        "initialize handshake, both without sessions. Send X-Conversation-Id (and X-Channel-Type, Accept-Language, "
+        "X-Customer-Message-Id) as on the REST routes. Tool refusals are results with isError: true.",
+        tags=["agent"],
+        responses=_responses(),
+    )
+    def post_mcp() -> Response[str]:
+        caller = require_caller(app, AGENT_ROLES)
+        headers = dict(app.current_event.headers)
+        locale = preferred_locale(headers.get(LANGUAGE_HEADER.lower())) or "en"
+        require_connected(caller, locale, flags=deps.flag_store(), connections=deps.connection_store())
+
+        def list_tools() -> list[Tool]:
+            tools = configured_tools(deps.action_store().for_tenant(caller.cid))
+            return [Tool.model_validate(tool) for tool in tools]
+
+        def run_tool(name: str, arguments: dict[str, Any]) -> CallToolResult:
+            outcome = call_tool(name, arguments, caller, headers, app.lambda_context)
+            return CallToolResult(
+                content=[TextContent(type="text", text=outcome.message)],
+                structured_content=outcome.structured,
+                is_error=outcome.is_error,
+            )
+
+        answer = agent_mcp.handle(
+            app.current_event.raw_event,
+            list_tools=list_tools,
+            call_tool=run_tool,
+            # A registry tool the admin did not configure is refused by the operation's gate as a tool error
+            # that names the action, not reported as an unknown tool.
+            knows=lambda name: find_tool(name) is not None,
+        )
+        body = answer.get("body") or ""
+        if answer.get("isBase64Encoded"):
+            body = base64.b64decode(body).decode("utf-8", errors="replace")
+        response_headers = {k: v for k, v in (answer.get("headers") or {}).items() if k.lower() != "content-length"}
+        content_type = response_headers.pop("content-type", None) or response_headers.pop("Content-Type", None)
+        return Response(
+            status_code=int(answer["statusCode"]), content_type=content_type, body=body, headers=response_headers
+        )
+
+    return app
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return get_app().resolve(event, context)
