@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import statistics
 import subprocess
@@ -74,9 +75,46 @@ def warm_requests() -> list[tuple[str, float, float]]:
                 samples.append((time.perf_counter() - start) * 1000)
             samples.sort()
             rows.append((label, statistics.median(samples), samples[int(len(samples) * 0.95) - 1]))
-        return rows
+        return rows + agent_surface(session, url, agent)
     finally:
         stack.stop()
+
+
+def _fixture_request(name: str) -> tuple[dict[str, str], str]:
+    """Headers (minus the gateway's) and body of an events/ fixture: what an MCP client sends."""
+    event = json.loads((ROOT / "events" / f"{name}.json").read_text())
+    skip = {"authorization", "host", "x-forwarded-for", "x-forwarded-port", "x-forwarded-proto", "user-agent"}
+    headers = {k: v for k, v in event["headers"].items() if k not in skip}
+    return headers, event["body"]
+
+
+def agent_surface(session: requests.Session, url: str, agent: dict[str, str]) -> list[tuple[str, float, float]]:
+    """MCP tools/call of check_payment_status against the REST status route, interleaved request by request so
+    both see the same machine; and tools/list. The ratio is printed by main()."""
+    call_headers, call_body = _fixture_request("mcp_server.call_check_payment_status")
+    list_headers, list_body = _fixture_request("mcp_server.tools_list")
+    rest = {"order_id": "ORDER-SETTLEMENT-GOPAY-001"}
+    rest_headers = {**agent, "X-Conversation-Id": "bench", "Accept-Language": "en"}
+
+    def timed(method: str, path: str, headers: dict[str, str], **kwargs: object) -> float:
+        start = time.perf_counter()
+        response = session.request(method, url + path, headers=headers, timeout=30, **kwargs)  # type: ignore[arg-type]
+        elapsed = (time.perf_counter() - start) * 1000
+        response.raise_for_status()
+        if path == "/mcp":
+            assert "error" not in response.json(), response.text
+        return elapsed
+
+    series: dict[str, list[float]] = {"REST status": [], "MCP tools/call status": [], "MCP tools/list": []}
+    for _ in range(REQUESTS + 1):
+        series["REST status"].append(timed("POST", "/v1/payments/status", rest_headers, json=rest))
+        series["MCP tools/call status"].append(timed("POST", "/mcp", {**agent, **call_headers}, data=call_body))
+        series["MCP tools/list"].append(timed("POST", "/mcp", {**agent, **list_headers}, data=list_body))
+    rows = []
+    for label, samples in series.items():
+        samples = sorted(samples[1:])  # the first round warms each path
+        rows.append((label, statistics.median(samples), samples[int(len(samples) * 0.95) - 1]))
+    return rows
 
 
 def bisnap_signatures() -> list[tuple[str, float, float]]:
@@ -124,7 +162,10 @@ def main() -> None:
         print(f"{label:<36} {median:>10.1f} {worst:>11.1f}")
     for label, median, p95 in warm:
         print(f"{label:<36} {median:>10.1f} {p95:>11.1f}")
-    print(f"\nimports: {RUNS} fresh interpreters each (max); requests: {REQUESTS} each after one warm-up (p95)")
+    medians = {label: median for label, median, _ in warm}
+    ratio = medians["MCP tools/call status"] / medians["REST status"]
+    print(f"\nMCP tools/call status / REST status (interleaved, medians): {ratio:.2f}  (goal <= 1.25)")
+    print(f"imports: {RUNS} fresh interpreters each (max); requests: {REQUESTS} each after one warm-up (p95)")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ DEMO_CURLS = (  # (method, path, role, body): shown when the template has the ro
     ("GET", "/v1/connection", "admin", None),
 )
 BANNER_TOKEN_TTL_SECONDS = 12 * 3600
+MCP_PATH = "/mcp"
 
 
 def banner(stack: BannerStack) -> str:
@@ -106,5 +107,34 @@ def banner(stack: BannerStack) -> str:
         curls += [f"  # {method} {path} as {role} of {tenant}", f"  {command}"]
     if curls:
         lines += ["", f"Try it (tokens valid {BANNER_TOKEN_TTL_SECONDS // 3600} h):", *curls]
+    lines += mcp_client_config(stack, tenant)
     lines += ["", f"LOCAL_STACK_READY {stack.api_url}"]
     return "\n".join(lines)
+
+
+def mcp_client_config(stack: BannerStack, tenant: str) -> list[str]:
+    """An MCP client configuration (the `mcpServers` shape most clients read) for the demo tenant's agent: the
+    URL, its token and the conversation headers the platform would send."""
+    found = stack.template.find_route("POST", MCP_PATH)
+    if found is None:
+        return []
+    route = found[0]
+    headers = {
+        "X-Conversation-Id": "conv-local-1",
+        "X-Channel-Type": "whatsapp",
+        "Accept-Language": "en",
+    }
+    if route.authorizer is not None:
+        token = issue_dev_token(
+            tenant,
+            "ai_agent",
+            ttl_seconds=BANNER_TOKEN_TTL_SECONDS,
+            secret=stack.jwt_secret,
+            issuer=route.authorizer.issuer,
+            audience=route.authorizer.audiences[0],
+        )
+        headers = {"Authorization": f"Bearer {token}", **headers}
+    config = {
+        "mcpServers": {"midtrans-native": {"type": "http", "url": f"{stack.api_url}{MCP_PATH}", "headers": headers}}
+    }
+    return ["", f"MCP client configuration ({tenant}'s AI agent, one conversation):", f"  {json.dumps(config)}"]

@@ -19,13 +19,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from mcp_types import CallToolResult, TextContent, Tool
 
 from midtrans_native import agent_mcp, deps
-from midtrans_native.actions.agent_tools import configured_tools
+from midtrans_native.actions.agent_tools import configured_tools, input_schema_named
 from midtrans_native.agent_operations import call_tool
 from midtrans_native.api import AGENT_ROLES, build_resolver, require_caller, require_connected, route_responses
 from midtrans_native.models.api import JsonRpcMessage
 from midtrans_native.models.context import LANGUAGE_HEADER, preferred_locale
 from midtrans_native.observability import logger, metrics, tracer
-from midtrans_native.registry import find_tool
 
 
 def _responses() -> dict[int, Any]:
@@ -74,9 +73,9 @@ def get_app() -> APIGatewayHttpResolver:
             app.current_event.raw_event,
             list_tools=list_tools,
             call_tool=run_tool,
-            # A registry tool the admin did not configure is refused by the operation's gate as a tool error
-            # that names the action, not reported as an unknown tool.
-            knows=lambda name: find_tool(name) is not None,
+            # tools/call looks the tool up in the registry, not in a listing (no extra read); a registry tool the
+            # admin did not configure is refused by the operation's gate as a tool error naming the action.
+            input_schema_of=input_schema_named,
         )
         body = answer.get("body") or ""
         if answer.get("isBase64Encoded"):

@@ -42,10 +42,12 @@ ListTools = Callable[[], list[mcp_types.Tool]]
 """The caller's tools, exactly as `tools/list` returns them (synchronous)."""
 CallTool = Callable[[str, dict[str, Any]], mcp_types.CallToolResult]
 """Runs one tool: `(name, arguments) -> CallToolResult` (synchronous). Only called for a name `list_tools` lists
-or `knows` accepts."""
-KnowsTool = Callable[[str], bool]
-"""Names that are tools although this caller's listing omits them (e.g. an action the admin has not configured):
-`call_tool` answers those itself, typically with an `isError` result, instead of the protocol's "Unknown tool"."""
+or `input_schema_of` knows."""
+InputSchemaOf = Callable[[str], Mapping[str, Any] | None]
+"""A tool's input schema by name, None for a name that is no tool. When given, `tools/call` asks it instead of
+listing the caller's tools (a listing can cost a database read and schema building), and a name it knows is passed
+to `call_tool` even when this caller's listing omits it (an action the admin has not configured): `call_tool`
+answers that itself, typically with an `isError` result, instead of the protocol's "Unknown tool"."""
 
 SERVER_NAME: Final = "midtrans-native-actions"
 SERVER_VERSION: Final = "0.1.0"
@@ -62,7 +64,7 @@ class _Exchange:
 
     list_tools: ListTools
     call_tool: CallTool
-    knows: KnowsTool | None = None
+    input_schema_of: InputSchemaOf | None = None
     _listed: list[mcp_types.Tool] | None = field(default=None)
     _by_name: dict[str, mcp_types.Tool] = field(default_factory=dict)
 
@@ -75,6 +77,11 @@ class _Exchange:
     def tool(self, name: str) -> mcp_types.Tool | None:
         self.listed()
         return self._by_name.get(name)
+
+    def input_schema(self, name: str) -> Mapping[str, Any] | None:
+        if self.input_schema_of is not None:
+            return self.input_schema_of(name)
+        return _listed_input_schema(self, name)
 
 
 # Set by `handle` inside the request's own task: every task the SDK starts for the request copies it, and nothing
@@ -99,9 +106,11 @@ async def _on_call_tool(
 ) -> mcp_types.CallToolResult:
     exchange = _exchange.get()
     try:
-        known = exchange.tool(params.name) is not None or bool(exchange.knows and exchange.knows(params.name))
+        known = exchange.input_schema(params.name) is not None
     except Exception:
-        logger.exception("MCP tools/call: list_tools raised", extra={"tool": params.name[:_UNKNOWN_TOOL_NAME_CHARS]})
+        logger.exception(
+            "MCP tools/call: looking up the tool raised", extra={"tool": params.name[:_UNKNOWN_TOOL_NAME_CHARS]}
+        )
         return _tool_error(TOOL_FAILED_MESSAGE)
     if not known:
         # The spec's protocol error for an unknown tool (INVALID_PARAMS; HTTP 400 on the 2026-07-28 wire): the
@@ -125,7 +134,11 @@ def _tool_error(text: str) -> mcp_types.CallToolResult:
 def _tool_input_schema(name: str) -> Mapping[str, Any] | None:
     """For the SDK's 2026-07-28 `Mcp-Param-*` header check: the schema from this request's listing, so the check
     neither lists the tools a second time nor runs `tools/list` through the whole server pipeline."""
-    tool = _exchange.get().tool(name)
+    return _exchange.get().input_schema(name)
+
+
+def _listed_input_schema(exchange: _Exchange, name: str) -> Mapping[str, Any] | None:
+    tool = exchange.tool(name)
     return None if tool is None else tool.input_schema
 
 
@@ -169,7 +182,11 @@ def _get_gateway() -> _Gateway:
 
 
 def handle(
-    event: dict[str, Any], *, list_tools: ListTools, call_tool: CallTool, knows: KnowsTool | None = None
+    event: dict[str, Any],
+    *,
+    list_tools: ListTools,
+    call_tool: CallTool,
+    input_schema_of: InputSchemaOf | None = None,
 ) -> dict[str, Any]:
     """One API Gateway HTTP API v2 event (POST /mcp) -> the v2 response dict {statusCode, headers, body,
     isBase64Encoded}.
@@ -192,7 +209,7 @@ def handle(
         return _error_response(400, mcp_types.PARSE_ERROR, "Parse error")
     gateway = _get_gateway()
     scope = _asgi_scope(event, method, len(body))
-    exchange = _Exchange(list_tools, call_tool, knows)
+    exchange = _Exchange(list_tools, call_tool, input_schema_of)
     try:
         with gateway.lock:
             status, headers, chunks = gateway.loop.run_until_complete(_serve(gateway, exchange, scope, body))

@@ -5,6 +5,7 @@ unconnected tenants get nothing, and the turn guard."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -190,3 +191,12 @@ def test_the_turn_guard(mcp_stack: RunningStack) -> None:
     assert same.is_error is True and calls_to(mcp_stack, "/cancel", order_id) == 0
     later = mcp(mcp_stack, confirm, conversation_id="conv-mcp-turn", message_id="wamid.B")
     assert structured(later)["outcome"] == "cancelled" and calls_to(mcp_stack, "/cancel", order_id) == 1
+
+
+def test_the_banners_mcp_client_configuration_works_as_printed(mcp_stack: RunningStack) -> None:
+    output = "".join(mcp_stack.output)
+    line = next(line for line in output.splitlines() if line.strip().startswith('{"mcpServers"'))
+    server = json.loads(line)["mcpServers"]["midtrans-native"]
+    assert server["url"] == f"{mcp_stack.api}/mcp"
+    assert server["headers"]["X-Conversation-Id"] and server["headers"]["Authorization"].startswith("Bearer ")
+    assert run(names, url=server["url"], headers=server["headers"])[0] == "check_payment_status"

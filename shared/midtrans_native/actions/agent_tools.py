@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from midtrans_native.registry import ACTION_TYPES, ActionTypeSpec, ToolSpec
+from midtrans_native.registry import ACTION_TYPES, ActionTypeSpec, ToolSpec, find_tool
 from midtrans_native.stores.actions import ConfiguredAction
 
 CatalogFormat = Literal["mcp", "openai", "anthropic"]
@@ -44,6 +44,12 @@ def input_schema(model: type[BaseModel]) -> dict[str, Any]:
 @cache
 def output_schema(model: type[BaseModel]) -> dict[str, Any]:
     return model.model_json_schema(mode="serialization")
+
+
+def input_schema_named(name: str) -> dict[str, Any] | None:
+    """Any registry tool's input schema by name (None: no such tool), whoever has it configured."""
+    found = find_tool(name)
+    return input_schema(found[1].arguments) if found else None
 
 
 def describe(spec: ActionTypeSpec, tool: ToolSpec, configured: ConfiguredAction) -> str:

@@ -227,3 +227,15 @@ def test_an_unconnected_tenant_gets_nothing(sim: MidtransSimulator) -> None:
     status, body = raw_post({"cid": "tenant-nobody"}, {"jsonrpc": "2.0", "id": 1, "method": "tools/list"})
     assert status == 409, body
     assert body["error"] == "not_connected"
+
+
+def test_the_event_fixtures_mean_what_they_say(sim: MidtransSimulator) -> None:
+    status, body = invoke("mcp_server", load_event("mcp_server.tools_list"))
+    assert status == 200, body
+    assert [tool["name"] for tool in body["result"]["tools"]] == ALL_TOOLS
+    status, body = invoke("mcp_server", load_event("mcp_server.call_check_payment_status"))
+    assert status == 200, body
+    assert body["result"]["structuredContent"]["outcome"] == "ok"
+    assert body["result"]["content"][0]["text"] == body["result"]["structuredContent"]["message"]
+    status, body = invoke("mcp_server", load_event("mcp_server.human_agent_forbidden"))
+    assert status == 403, body
