@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from midtrans_native import observability
+from tests.infra.template_model import placeholder, substituted
 from tests.unit.alarm_math import referenced_ids
 
 # The failure-rate alarms of docs/product-contract.md §10 (windows: docs/decisions.md D20):
@@ -29,12 +30,6 @@ EMITTED = {
     observability.TOKEN_CACHE_LOOKUP,
     observability.TOKEN_REFRESH_FAILURE_STREAK,
 }
-AGENT_LOG_GROUPS = [
-    "CheckPaymentStatusLogGroup",
-    "CreatePaymentLinkLogGroup",
-    "CancelTransactionLogGroup",
-    "RequestRefundLogGroup",
-]
 ALARM_TOPIC = {"Ref": "AlarmTopic"}
 
 
@@ -45,19 +40,6 @@ def alarms(resources) -> dict[str, dict[str, Any]]:
 
 def stats(alarm: dict[str, Any]) -> list[dict[str, Any]]:
     return [query["MetricStat"] for query in alarm["Metrics"] if "MetricStat" in query]
-
-
-def substituted(text: str, template: dict[str, Any]) -> str:
-    """A !Sub string with every ${Name} / ${Name.Attr} replaced by a JSON-safe placeholder, after checking
-    that each names a parameter, a resource or a pseudo parameter."""
-    known = set(template["Resources"]) | set(template["Parameters"])
-
-    def replace(found: re.Match[str]) -> str:
-        name = found.group(1).split(".")[0]
-        assert name in known or name.startswith("AWS::"), f"${{{found.group(1)}}} names nothing in the template"
-        return f"placeholder-{name}"
-
-    return re.sub(r"\$\{([^}!]+)\}", replace, text)
 
 
 def test_the_alarms_are_the_prds_three(alarms):
@@ -151,9 +133,7 @@ def test_rollout_bake_outlasts_alarm3_and_rollback_deploys_at_once(resources, al
     assert initial["DeploymentStrategyId"] == {"Ref": "FeatureFlagsDeploymentStrategy"}
 
 
-def test_dashboard_shows_the_kpi_failures_latency_tokens_links_and_tenants(resources, template):
-    body = resources["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
-    dashboard = json.loads(substituted(body, template))
+def test_dashboard_shows_the_kpi_failures_latency_tokens_links_and_tenants(dashboard):
     titles = [w["properties"]["title"] for w in dashboard["widgets"]]
     for needed in ("Success rate", "Failures by reason", "Latency percentiles", "Token cache hit rate"):
         assert any(title.startswith(needed) for title in titles), needed
@@ -177,15 +157,16 @@ def test_dashboard_shows_the_kpi_failures_latency_tokens_links_and_tenants(resou
     assert kpi["properties"]["annotations"]["horizontal"][0]["value"] == 95
 
 
-def test_top_failing_tenants_come_from_the_failed_event_by_cid(resources, template):
+def test_top_failing_tenants_come_from_the_failed_event_by_cid(resources, template, agent_log_groups):
+    # Which log groups, exactly: tests/infra/test_registry_template.py (every action type's function and MCP).
     rule = resources["TopFailingTenantsRule"]["Properties"]
     body = json.loads(substituted(rule["RuleBody"]["Fn::Sub"], template))
-    assert body["LogGroupNames"] == [f"placeholder-{name}" for name in AGENT_LOG_GROUPS]
+    assert body["LogGroupNames"] == [placeholder(name) for name in agent_log_groups]
     assert body["Contribution"] == {
         "Keys": ["$.cid"],
         "Filters": [{"Match": "$.event", "In": ["midtrans_action_failed"]}],
     }
     assert body["LogFormat"] == "JSON" and body["AggregateOn"] == "Count"
     query = resources["TopFailingTenantsQuery"]["Properties"]
-    assert query["LogGroupNames"] == [{"Ref": name} for name in AGENT_LOG_GROUPS]
+    assert query["LogGroupNames"] == [{"Ref": name} for name in agent_log_groups]
     assert 'event = "midtrans_action_failed"' in query["QueryString"] and "by cid" in query["QueryString"]

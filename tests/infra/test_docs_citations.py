@@ -33,7 +33,8 @@ FORBIDDEN = [
         re.compile(r"(?<![\w/.-])(?:midtrans-api|reliability|local-tooling|style-anchors)(?:\.md\b|\s*§)", re.I),
         "cites a reference note kept outside the repository; use a file under docs/",
     ),
-    (re.compile(r"\.\./shared/"), "a path outside the repository"),
+    # One level up from the repository root; "../../shared/" from functions/<name>/ is the layer, inside it.
+    (re.compile(r"(?<![./])\.\./shared/"), "a path outside the repository"),
     (re.compile(r"/work/shared\b"), "a path outside the repository"),
 ]
 

@@ -88,3 +88,24 @@ def test_pin_pattern_rejects_loose_requirements():
     assert PINNED.match("aws-lambda-powertools[tracer]==3.37.0")
     for loose in ("pydantic>=2", "pydantic", "pydantic~=2.14", "pydantic==2.*", "-r other.txt"):
         assert not PINNED.match(loose), loose
+
+
+def test_function_requirements_are_pinned_and_constrained_by_the_layer(repo_root):
+    """A function with its own requirements.txt (the MCP function) ships the SDK's dependencies in its own package,
+    which Lambda loads before the layer's: they must be the layer's versions, so the layer's file constrains it."""
+    layer = {}
+    for line in (repo_root / "shared" / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        if match := PINNED.match(line.split("#", 1)[0].strip()):
+            layer[match["name"].lower()] = line.split("#", 1)[0].strip()
+    files = sorted((repo_root / "functions").glob("*/requirements.txt"))
+    assert files
+    for path in files:
+        lines = [line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines()]
+        lines = [line for line in lines if line]
+        assert "-c ../../shared/requirements.txt" in lines, path
+        for line in lines:
+            if line.startswith("-c "):
+                continue
+            match = PINNED.match(line)
+            assert match, f"{path.name}: {line} is not pinned"
+            assert layer.get(match["name"].lower(), line) == line, f"{path}: {line} differs from the layer's pin"

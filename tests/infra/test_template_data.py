@@ -134,6 +134,36 @@ def test_actions_function_manages_actions_and_reads_the_connection_only(grants):
     }
 
 
+def test_agent_tools_function_reads_the_configured_actions_and_the_connection_only(grants):
+    # The catalog needs the tenant's actions and the connection's presence: no KMS, no Midtrans, no writes.
+    assert grants["AgentToolsFunction"] == {
+        ("appconfig:StartConfigurationSession", "FeatureFlagsProfile"),
+        ("appconfig:GetLatestConfiguration", "FeatureFlagsProfile"),
+        ("dynamodb:Query", "ActionsTable"),
+        ("dynamodb:GetItem", "ConnectionsTable"),
+    }
+
+
+def test_mcp_function_has_exactly_what_the_agent_action_functions_have(grants):
+    # Their union (tests/infra/test_registry_template.py derives it); spelled out here so that a grant added to
+    # an action function and to MCP together still shows up in review.
+    assert grants["McpFunction"] == {
+        ("appconfig:StartConfigurationSession", "FeatureFlagsProfile"),
+        ("appconfig:GetLatestConfiguration", "FeatureFlagsProfile"),
+        ("dynamodb:Query", "ActionsTable"),
+        ("dynamodb:GetItem", "ConnectionsTable"),
+        ("dynamodb:GetItem", "ConfirmationsTable"),
+        ("dynamodb:PutItem", "ConfirmationsTable"),
+        ("dynamodb:UpdateItem", "ConfirmationsTable"),
+        ("dynamodb:GetItem", "IdempotencyTable"),
+        ("dynamodb:PutItem", "IdempotencyTable"),
+        ("dynamodb:UpdateItem", "IdempotencyTable"),
+        ("dynamodb:DeleteItem", "IdempotencyTable"),
+        ("kms:Decrypt", "CredentialsKey"),
+        *BISNAP_TOKENS,
+    }
+
+
 def test_the_flag_ships_off_and_functions_can_only_read_it(resources):
     import json
 

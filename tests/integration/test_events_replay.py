@@ -18,6 +18,8 @@ FUNCTIONS = {
     "request_refund": "RequestRefundFunction",
     "connection": "ConnectionFunction",
     "actions": "ActionsFunction",
+    "agent_tools": "AgentToolsFunction",
+    "mcp_server": "McpFunction",
 }
 # file stem → (HTTP status, `outcome` / `status` / `error` the body must carry)
 EXPECTED = {
@@ -28,6 +30,9 @@ EXPECTED = {
     "check_payment_status.invalid_order_id": (422, "invalid_request"),
     "check_payment_status.malformed_body": (422, "invalid_request"),
     "check_payment_status.human_agent_forbidden": (403, "forbidden"),
+    "check_payment_status.context_headers": (200, "ok"),
+    "check_payment_status.context_mismatch": (422, "invalid_request"),
+    "check_payment_status.missing_conversation": (422, "invalid_request"),
     # Failure-named link fixtures fail only when a test injects a simulator fault; replayed plainly they succeed.
     **{
         f"create_payment_link.{name}": (200, "ok")
@@ -66,6 +71,14 @@ EXPECTED = {
     "request_refund.decide_decline": (404, "confirmation_not_found"),
     "request_refund.decide_invalid_id": (422, "invalid_request"),
     "actions.list": (200, None),
+    "actions.list_action_types": (200, None),
+    "agent_tools.list": (200, None),
+    "agent_tools.list_openai": (200, None),
+    "agent_tools.list_anthropic": (200, None),
+    "agent_tools.human_agent_forbidden": (403, "forbidden"),
+    "mcp_server.tools_list": (200, None),
+    "mcp_server.call_check_payment_status": (200, "ok"),  # the tool result's structuredContent.outcome
+    "mcp_server.human_agent_forbidden": (403, "forbidden"),
     # The seeded tenant already has all four types: adding another is a conflict.
     "actions.create_payment_link": (409, "action_type_taken"),
     "actions.create_check_status": (409, "action_type_taken"),
@@ -112,7 +125,9 @@ def test_every_event_replays_through_its_handler() -> None:
             event = json.loads((EVENTS / f"{name}.json").read_text())
             response = stack.invoke(FUNCTIONS[name.split(".")[0]], event)
             body = json.loads(response["body"])
-            results[name] = (response["statusCode"], body.get("outcome") or body.get("error") or body.get("status"))
+            tool_result = (body.get("result") or {}).get("structuredContent") or {}  # MCP: a JSON-RPC response
+            said = body.get("outcome") or body.get("error") or body.get("status") or tool_result.get("outcome")
+            results[name] = (response["statusCode"], said)
     finally:
         stack.stop()
     assert results == EXPECTED

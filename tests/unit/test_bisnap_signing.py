@@ -16,7 +16,6 @@ import pytest
 from midtrans_native.midtrans.bisnap_signing import (
     access_token_string_to_sign,
     body_digest,
-    load_rsa_private_key,
     sign_access_token_request,
     sign_request,
     sign_transaction,
@@ -24,6 +23,7 @@ from midtrans_native.midtrans.bisnap_signing import (
     transaction_string_to_sign,
 )
 from midtrans_native.midtrans.transport import minify
+from midtrans_native.models.keys import load_rsa_private_key
 
 DOC_PRIVATE_KEY = (Path(__file__).parent.parent / "fixtures" / "midtrans_doc_sample_private_key.pem").read_text()
 

@@ -13,7 +13,6 @@ import base64
 import hashlib
 import hmac
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 # Midtrans' examples and servers use Jakarta time (WIB); any ISO-8601 offset is valid, this one reads best in logs.
 WIB = timezone(timedelta(hours=7))
@@ -39,29 +38,13 @@ def sign_access_token_request(private_key_pem: str, client_id: str, timestamp: s
     from cryptography.hazmat.primitives.asymmetric import padding, rsa
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-    # The key was fully validated when the tenant connected (`load_rsa_private_key`); that check costs ~55 ms,
-    # so signing skips it, as cryptography documents for keys already known to be good.
+    # The key was fully validated when the tenant connected (`models.keys.load_rsa_private_key`); that check
+    # costs ~55 ms, so signing skips it, as cryptography documents for keys already known to be good.
     key = load_pem_private_key(private_key_pem.encode(), password=None, unsafe_skip_rsa_key_validation=True)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError("not an RSA private key")
     message = access_token_string_to_sign(client_id, timestamp).encode()
     return base64.b64encode(key.sign(message, padding.PKCS1v15(), hashes.SHA256())).decode()
-
-
-def load_rsa_private_key(private_key_pem: str) -> Any:
-    """The merchant's RSA private key (PKCS#8 or PKCS#1 PEM). Raises ValueError for anything else."""
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
-    try:
-        key = load_pem_private_key(private_key_pem.encode(), password=None)
-    except (ValueError, TypeError) as exc:
-        raise ValueError("not an unencrypted PEM private key") from exc
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise ValueError("not an RSA private key")
-    if key.key_size < 2048:
-        raise ValueError("RSA keys shorter than 2048 bits are refused")
-    return key
 
 
 def transaction_string_to_sign(method: str, path: str, access_token: str, digest: str, timestamp: str) -> str:

@@ -244,7 +244,7 @@ class BiSnapConnect(BaseModel):
     def _rsa_private_key(cls, value: SecretStr) -> SecretStr:
         # Checked here so a key Midtrans could never accept is refused before any call (the message
         # never repeats the key).
-        from midtrans_native.midtrans.bisnap_signing import load_rsa_private_key
+        from midtrans_native.models.keys import load_rsa_private_key
 
         load_rsa_private_key(value.get_secret_value())
         return value

@@ -1,0 +1,21 @@
+"""Validation of key material an admin submits (a models-level rule: the format, not its use)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def load_rsa_private_key(private_key_pem: str) -> Any:
+    """The merchant's RSA private key (PKCS#8 or PKCS#1 PEM). Raises ValueError for anything else."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        key = load_pem_private_key(private_key_pem.encode(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("not an unencrypted PEM private key") from exc
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("not an RSA private key")
+    if key.key_size < 2048:
+        raise ValueError("RSA keys shorter than 2048 bits are refused")
+    return key
