@@ -32,9 +32,10 @@ from midtrans_native.models.api import (
 from midtrans_native.models.common import Caller
 from midtrans_native.models.midtrans import TransactionStatus
 from midtrans_native.observability import ActionTelemetry, log_confirmation
+from midtrans_native.registry import CANCEL_TRANSACTION
 from midtrans_native.stores.confirmations import Confirmation, ConfirmationStore, Refusal
 
-ACTION_TYPE = "cancel_transaction"
+ACTION_TYPE = CANCEL_TRANSACTION.id
 # Longer than the Lambda timeout (29 s): a live execution is never taken over; a dead one is, later.
 LEASE_SECONDS = 35.0
 

@@ -13,8 +13,9 @@ from midtrans_native.models.api import PaymentDetails, PaymentStatusRequest, Pay
 from midtrans_native.models.common import Caller
 from midtrans_native.models.midtrans import TransactionStatus
 from midtrans_native.observability import ActionTelemetry
+from midtrans_native.registry import CHECK_PAYMENT_STATUS
 
-ACTION_TYPE = "check_payment_status"
+ACTION_TYPE = CHECK_PAYMENT_STATUS.id
 
 
 def check_payment_status(

@@ -52,8 +52,9 @@ from midtrans_native.models.payment_links import (
     WhatsAppCtaUrlDelivery,
 )
 from midtrans_native.observability import ActionTelemetry, count_payment_link_created, logger
+from midtrans_native.registry import CREATE_PAYMENT_LINK
 
-ACTION_TYPE = "create_payment_link"
+ACTION_TYPE = CREATE_PAYMENT_LINK.id
 DEFAULT_ORDER_ID_PREFIX = "LINK"
 # Midtrans' own default is 2 (unverified): one link sent to one customer for one order is paid once.
 DEFAULT_USAGE_LIMIT = 1

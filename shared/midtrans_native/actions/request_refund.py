@@ -41,9 +41,10 @@ from midtrans_native.models.api import RefundDecisionRequest, RefundDecisionResp
 from midtrans_native.models.common import Caller
 from midtrans_native.models.midtrans import TransactionStatus
 from midtrans_native.observability import ActionTelemetry, log_confirmation
+from midtrans_native.registry import REQUEST_REFUND
 from midtrans_native.stores.confirmations import Confirmation, ConfirmationStore, Refusal
 
-ACTION_TYPE = "request_refund"
+ACTION_TYPE = REQUEST_REFUND.id
 LEASE_SECONDS = 35.0  # longer than the Lambda timeout: a live execution is never taken over
 DONE_WINDOW_SECONDS = 600  # a repeated request right after a refund gets that refund back, not a new prompt
 # Midtrans never refunds these (docs/midtrans-behaviour.md §7).
