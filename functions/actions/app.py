@@ -22,6 +22,7 @@ from midtrans_native.actions.manage_actions import (
     update_action,
 )
 from midtrans_native.api import ADMIN_ROLES, build_resolver, require_admin, route_responses
+from midtrans_native.deadline import start_invocation
 from midtrans_native.models.admin import (
     ActionCreate,
     ActionDeleted,
@@ -115,4 +116,5 @@ def get_app() -> APIGatewayHttpResolver:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    start_invocation(event)  # the answer's clock starts when API Gateway got the request
     return get_app().resolve(event, context)

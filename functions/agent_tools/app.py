@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from midtrans_native import deps
 from midtrans_native.actions.agent_tools import CatalogFormat, catalog
 from midtrans_native.api import AGENT_ROLES, build_resolver, require_caller, require_connected, route_responses
+from midtrans_native.deadline import start_invocation
 from midtrans_native.models.api import ToolCatalog
 from midtrans_native.models.context import LANGUAGE_HEADER, preferred_locale
 from midtrans_native.observability import logger, metrics, tracer
@@ -45,4 +46,5 @@ def get_app() -> APIGatewayHttpResolver:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    start_invocation(event)  # the answer's clock starts when API Gateway got the request
     return get_app().resolve(event, context)

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from midtrans_native import agent_operations
 from midtrans_native.api import AGENT_ROLES, agent_request, agent_tags, build_resolver, route_responses
+from midtrans_native.deadline import start_invocation
 from midtrans_native.models.api import PaymentStatusBody, PaymentStatusRequest, PaymentStatusResponse
 from midtrans_native.observability import logger, metrics, tracer
 from midtrans_native.registry import CHECK_PAYMENT_STATUS
@@ -40,4 +41,5 @@ def get_app() -> APIGatewayHttpResolver:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    start_invocation(event)  # the answer's clock starts when API Gateway got the request
     return get_app().resolve(event, context)

@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from midtrans_native import deps
 from midtrans_native.actions.connection import connect, disconnect, get_connection
 from midtrans_native.api import ADMIN_ROLES, build_resolver, require_admin, route_responses
+from midtrans_native.deadline import start_invocation
 from midtrans_native.models.api import ConnectionView, ConnectRequest
 from midtrans_native.models.common import Locale
 from midtrans_native.observability import logger, metrics, tracer
@@ -68,4 +69,5 @@ def get_app() -> APIGatewayHttpResolver:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    start_invocation(event)  # the answer's clock starts when API Gateway got the request
     return get_app().resolve(event, context)

@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from midtrans_native import agent_operations
 from midtrans_native.api import AGENT_ROLES, agent_request, agent_tags, build_resolver, route_responses
+from midtrans_native.deadline import start_invocation
 from midtrans_native.models.payment_links import (
     CreatePaymentLinkRequest,
     CreatePaymentLinkResponse,
@@ -58,4 +59,5 @@ def get_app() -> APIGatewayHttpResolver:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    start_invocation(event)  # the answer's clock starts when API Gateway got the request
     return get_app().resolve(event, context)

@@ -22,6 +22,7 @@ from midtrans_native import agent_mcp, deps
 from midtrans_native.actions.agent_tools import configured_tools, input_schema_named
 from midtrans_native.agent_operations import call_tool
 from midtrans_native.api import AGENT_ROLES, build_resolver, require_caller, require_connected, route_responses
+from midtrans_native.deadline import start_invocation
 from midtrans_native.models.api import JsonRpcMessage
 from midtrans_native.models.context import LANGUAGE_HEADER, preferred_locale
 from midtrans_native.observability import logger, metrics, tracer
@@ -93,4 +94,5 @@ def get_app() -> APIGatewayHttpResolver:
 @metrics.log_metrics
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    start_invocation(event)  # the answer's clock starts when API Gateway got the request
     return get_app().resolve(event, context)

@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     # Empty means "the real Midtrans host for the tenant's environment"; the local stack points it at
     # the simulator, and anyone can point it at another Midtrans-compatible server.
     midtrans_api_base_url: str = ""
-    action_deadline_seconds: float = Field(default=25.0, gt=0, le=28)
+    action_deadline_seconds: float = Field(default=24.5, gt=0, le=28)
     midtrans_connect_timeout_seconds: float = Field(default=3.05, gt=0)
     midtrans_read_timeout_seconds: float = Field(default=10.0, gt=0)
     midtrans_max_attempts: int = Field(default=3, ge=1, le=6)

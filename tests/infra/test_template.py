@@ -133,7 +133,7 @@ def test_api_fails_on_warnings_throttles_and_logs_access(resources):
 
 def test_functions_answer_before_the_http_api_gives_up(functions):
     for name, props in functions.items():
-        deadline = int(props["Environment"]["Variables"]["ACTION_DEADLINE_SECONDS"])
+        deadline = float(props["Environment"]["Variables"]["ACTION_DEADLINE_SECONDS"])
         assert deadline < props["Timeout"] <= 29, name
 
 
@@ -154,7 +154,7 @@ def test_globals_environment_is_complete(template):
         "FEATURE_FLAGS_PROFILE": {"Ref": "FeatureFlagsProfile"},
         "CONFIRMATION_TTL_SECONDS": "300",
         "CREDENTIALS_KEY_ID": {"Ref": "CredentialsKey"},
-        "ACTION_DEADLINE_SECONDS": "25",
+        "ACTION_DEADLINE_SECONDS": "24.5",
         "MIDTRANS_API_BASE_URL": "",
     }
 

@@ -148,5 +148,5 @@ def test_deadline_takes_the_smaller_of_budget_and_lambda_time_left() -> None:
             return 10_000
 
     clock = FakeClock()
-    assert Deadline.for_invocation(Context(), 25.0, clock=clock).remaining() == pytest.approx(9.0)
-    assert Deadline.for_invocation(None, 25.0, clock=clock).remaining() == pytest.approx(25.0)
+    assert Deadline.for_invocation(Context(), 25.0, clock=clock).remaining() == pytest.approx(9.5)
+    assert Deadline.for_invocation(None, 25.0, clock=clock).remaining() == pytest.approx(24.5)
