@@ -14,7 +14,7 @@ export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help dev tools run invoke token test lint format typecheck pytest unit integration e2e \
-        validate build layer-smoke template-tests bench openapi clean
+        validate build layer-smoke template-tests bench openapi schemathesis clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -97,11 +97,14 @@ template-tests: dev ## Template invariants cfn-lint misses
 
 test: lint typecheck pytest validate build layer-smoke ## Every check (what CI runs)
 
-bench: dev ## Cold import and warm request timings, printed as a table
+bench: dev ## Status handler vs Powertools baselines (cold import, first and warm call; interleaved ratios) + local stack timings
 	$(PY) bench/bench.py
 
 openapi: dev ## Write docs/openapi.json from the code (a test fails when it drifts)
 	$(PY) -m midtrans_local.openapi > docs/openapi.json
+
+schemathesis: dev ## The contract test alone, longer: make schemathesis EXAMPLES=100 (make test runs it with 10)
+	SCHEMATHESIS_EXAMPLES=$${EXAMPLES:-100} $(VENV)/bin/pytest -q tests/e2e/test_schemathesis.py
 
 clean: ## Remove build output and caches (keeps the virtual environments)
 	rm -rf .aws-sam .layer-smoke .layer-smoke-fn .pytest_cache .mypy_cache .ruff_cache

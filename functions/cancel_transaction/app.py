@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 from functools import cache
 from typing import Any
 
@@ -41,8 +42,10 @@ def get_app() -> APIGatewayHttpResolver:
     @app.post(
         ASK.route.resolver_path,
         summary="Check whether an order can be cancelled, and ask the customer to confirm",
-        description="Outcomes: confirmation_required (with confirmation_id and expires_at), not_eligible, "
-        "needs_order_id (no Midtrans call), not_found, failed. The cancel endpoint is never called here.",
+        description="Outcomes: confirmation_required (with confirmation_id and expires_at; an open prompt for the "
+        "same conversation and order is returned again), already_requested (cancelled in this conversation "
+        "moments ago), not_eligible, needs_order_id (no Midtrans call), not_found, failed. The cancel endpoint is "
+        "never called here.",
         tags=agent_tags(CANCEL_TRANSACTION),
         responses=route_responses(CancellationResponse, 401, 403, 409, 422),
     )
@@ -55,7 +58,8 @@ def get_app() -> APIGatewayHttpResolver:
         summary="The customer's answer: confirm (cancel exactly once) or decline (nothing sent)",
         description="A repeated decision returns the first decision's result (replayed: true) and sends nothing. "
         "409 with Retry-After while the first is still running, 409 awaiting_customer_reply when the confirm "
-        "carries the prompt's own X-Customer-Message-Id; 410 once the confirmation expired.",
+        "carries the prompt's own X-Customer-Message-Id, 409 confirmation_superseded when a newer prompt replaced "
+        "it; 410 once the confirmation expired.",
         tags=agent_tags(CANCEL_TRANSACTION),
         responses=route_responses(CancellationDecisionResponse, 401, 403, 404, 409, 410, 422),
     )
@@ -74,3 +78,8 @@ def get_app() -> APIGatewayHttpResolver:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     start_invocation(event)  # the answer's clock starts when API Gateway got the request
     return get_app().resolve(event, context)
+
+
+# What the imports built lives as long as the execution environment: move it out of the collector's sight, so the
+# first invocation does not pay a full collection over it (docs/decisions.md D30).
+gc.freeze()

@@ -3,6 +3,7 @@ PRD S05: eligibility pre-check, customer confirmation, then exactly one refund p
 
 from __future__ import annotations
 
+import gc
 from functools import cache
 from typing import Any
 
@@ -43,7 +44,8 @@ def get_app() -> APIGatewayHttpResolver:
         summary="Check whether a payment can be refunded (full or partial), and ask the customer to confirm",
         description="Outcomes: confirmation_required (confirmation_id, amount, expires_at), not_eligible "
         "(with not_eligible_reason), needs_order_id, not_found, failed, already_requested (same conversation "
-        "and order within the dedupe window). The refund endpoint is never called here.",
+        "and order within the dedupe window). The same amount returns the open prompt; another amount replaces "
+        "it. The refund endpoint is never called here.",
         tags=agent_tags(REQUEST_REFUND),
         responses=route_responses(RefundResponse, 401, 403, 409, 422),
     )
@@ -56,7 +58,8 @@ def get_app() -> APIGatewayHttpResolver:
         summary="The customer's answer: confirm (exactly one refund) or decline (nothing sent)",
         description="A repeated decision returns the first result (replayed: true) and sends nothing; 409 with "
         "Retry-After while the first is running; 409 awaiting_customer_reply when the confirm carries the "
-        "prompt's own X-Customer-Message-Id; 410 once expired; 422 when `amount` differs from the confirmed one.",
+        "prompt's own X-Customer-Message-Id; 409 confirmation_superseded when a prompt for another amount replaced "
+        "it; 410 once expired; 422 when `amount` differs from the confirmed one.",
         tags=agent_tags(REQUEST_REFUND),
         responses=route_responses(RefundDecisionResponse, 401, 403, 404, 409, 410, 422),
     )
@@ -73,3 +76,8 @@ def get_app() -> APIGatewayHttpResolver:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     start_invocation(event)  # the answer's clock starts when API Gateway got the request
     return get_app().resolve(event, context)
+
+
+# What the imports built lives as long as the execution environment: move it out of the collector's sight, so the
+# first invocation does not pay a full collection over it (docs/decisions.md D30).
+gc.freeze()

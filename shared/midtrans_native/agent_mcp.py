@@ -115,7 +115,7 @@ async def _on_call_tool(
     if not known:
         # The spec's protocol error for an unknown tool (INVALID_PARAMS; HTTP 400 on the 2026-07-28 wire): the
         # SDK client raises MCPError(-32602, "Unknown tool: ...").
-        raise MCPError(code=mcp_types.INVALID_PARAMS, message=f"Unknown tool: {params.name[:_UNKNOWN_TOOL_NAME_CHARS]}")
+        raise MCPError(code=mcp_types.INVALID_PARAMS, message="Unknown tool")
     try:
         result = exchange.call_tool(params.name, dict(params.arguments or {}))
     except Exception:
@@ -308,10 +308,11 @@ def _lambda_response(status: int, raw_headers: list[tuple[bytes, bytes]], body: 
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
     if status >= 400 and body and not headers.get("content-type", "").startswith("application/json"):
         # The SDK answers a few HTTP-level refusals (wrong Content-Type, 406, 413) in plain text: give every
-        # refusal the same JSON-RPC error shape, keeping the status.
-        return _error_response(status, mcp_types.INVALID_REQUEST, body.decode("utf-8", "replace"), headers)
+        # refusal the same JSON-RPC error shape, keeping the status (and never the SDK's text, see below).
+        return _error_response(status, mcp_types.INVALID_REQUEST, _REASONS.get(status, "Request refused"), headers)
     if status >= 400 and not body:
         return _error_response(status, mcp_types.INVALID_REQUEST, _REASONS.get(status, "Request refused"), headers)
+    body = _without_echoes(body)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -322,6 +323,35 @@ def _lambda_response(status: int, raw_headers: list[tuple[bytes, bytes]], body: 
             "isBase64Encoded": True,
         }
     return {"statusCode": status, "headers": headers, "body": text, "isBase64Encoded": False}
+
+
+# JSON-RPC errors keep their code and get a fixed message without `data`: the SDK's own messages can quote the
+# request (pydantic's validation text shows parts of the input, a method's name comes back as `data`), and a
+# message must name the rule, never the value the client sent.
+_ERROR_MESSAGES: Final = {
+    mcp_types.PARSE_ERROR: "Parse error: the body is not valid JSON",
+    mcp_types.INVALID_REQUEST: "Invalid request: not a valid JSON-RPC 2.0 request for this server",
+    mcp_types.METHOD_NOT_FOUND: "Method not found",
+    mcp_types.INVALID_PARAMS: "Invalid params",
+    mcp_types.INTERNAL_ERROR: "Internal error",
+}
+
+
+def _without_echoes(body: bytes) -> bytes:
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return body
+    error = message.get("error") if isinstance(message, dict) else None
+    if not isinstance(error, dict):
+        return body
+    code = error.get("code")
+    if code == mcp_types.INVALID_PARAMS and error.get("message") == "Unknown tool":
+        fixed = "Unknown tool"
+    else:
+        fixed = _ERROR_MESSAGES.get(code, "Request refused") if isinstance(code, int) else "Request refused"
+    message["error"] = {"code": code, "message": fixed}
+    return json.dumps(message, separators=(",", ":")).encode()
 
 
 def _error_response(status: int, code: int, message: str, headers: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -21,7 +21,8 @@ from midtrans_native import deps
 from midtrans_native.actions import cancel_transaction as cancel_actions
 from midtrans_native.actions import check_payment_status as status_actions
 from midtrans_native.actions import request_refund as refund_actions
-from midtrans_native.api import describe_errors, require_agent
+from midtrans_native.actions.gates import AgentGates, require_agent
+from midtrans_native.api import describe_errors
 from midtrans_native.errors import RequestRefused
 from midtrans_native.models.api import (
     AgentResponse,
@@ -53,47 +54,59 @@ from midtrans_native.registry import (
 )
 from midtrans_native.settings import get_settings
 
-Operation = Callable[[Any, Caller, LambdaContext | None], AgentResponse]
+Operation = Callable[[Any, Caller, LambdaContext | None, AgentGates | None], AgentResponse]
 
 
 def check_payment_status(
-    request: PaymentStatusRequest, caller: Caller, lambda_context: LambdaContext | None
+    request: PaymentStatusRequest,
+    caller: Caller,
+    lambda_context: LambdaContext | None,
+    gates: AgentGates | None = None,
 ) -> PaymentStatusResponse:
-    require_agent(caller, CHECK_PAYMENT_STATUS, request.locale, **deps.agent_gates())
+    gates = gates or deps.agent_gates()
+    require_agent(caller, CHECK_PAYMENT_STATUS, request.locale, gates)
     deadline = deps.deadline(lambda_context)
     return status_actions.check_payment_status(
-        request, caller, connections=deps.connection_store(), core_api=partial(deps.core_api, deadline=deadline)
+        request, caller, connections=gates, core_api=partial(deps.core_api, deadline=deadline)
     )
 
 
 def create_payment_link(
-    request: CreatePaymentLinkRequest, caller: Caller, lambda_context: LambdaContext | None
+    request: CreatePaymentLinkRequest,
+    caller: Caller,
+    lambda_context: LambdaContext | None,
+    gates: AgentGates | None = None,
 ) -> CreatePaymentLinkResponse:
     # Imported here: only the payment-link paths pay for the link client and its copy.
     from midtrans_native.actions.create_payment_link import create_payment_link as create_link
 
-    configured = require_agent(caller, CREATE_PAYMENT_LINK, request.locale, **deps.agent_gates())
+    gates = gates or deps.agent_gates()
+    configured = require_agent(caller, CREATE_PAYMENT_LINK, request.locale, gates)
     deadline = deps.deadline(lambda_context)
     # The admin's defaults were validated with the same model when the action was saved.
     defaults = PaymentLinkDefaults.model_validate(configured.defaults) if configured.defaults else None
     return create_link(
         request,
         caller,
-        connections=deps.connection_store(),
+        connections=gates,
         links=partial(deps.payment_link_client, deadline=deadline),
         defaults=defaults,
     )
 
 
 def request_cancellation(
-    request: CancellationRequest, caller: Caller, lambda_context: LambdaContext | None
+    request: CancellationRequest,
+    caller: Caller,
+    lambda_context: LambdaContext | None,
+    gates: AgentGates | None = None,
 ) -> CancellationResponse:
-    require_agent(caller, CANCEL_TRANSACTION, request.locale, **deps.agent_gates())
+    gates = gates or deps.agent_gates()
+    require_agent(caller, CANCEL_TRANSACTION, request.locale, gates)
     deadline = deps.deadline(lambda_context)
     return cancel_actions.request_cancellation(
         request,
         caller,
-        connections=deps.connection_store(),
+        connections=gates,
         core_api=partial(deps.core_api, deadline=deadline),
         confirmations=deps.confirmation_store(),
         ttl_seconds=get_settings().confirmation_ttl_seconds,
@@ -101,26 +114,36 @@ def request_cancellation(
 
 
 def decide_cancellation(
-    request: DecisionRequest, caller: Caller, lambda_context: LambdaContext | None
+    request: DecisionRequest,
+    caller: Caller,
+    lambda_context: LambdaContext | None,
+    gates: AgentGates | None = None,
 ) -> CancellationDecisionResponse:
-    require_agent(caller, CANCEL_TRANSACTION, request.locale or "en", **deps.agent_gates())
+    gates = gates or deps.agent_gates()
+    require_agent(caller, CANCEL_TRANSACTION, request.locale or "en", gates)
     deadline = deps.deadline(lambda_context)
     return cancel_actions.decide_cancellation(
         request,
         caller,
-        connections=deps.connection_store(),
+        connections=gates,
         core_api=partial(deps.core_api, deadline=deadline),
         confirmations=deps.confirmation_store(),
     )
 
 
-def request_refund(request: RefundRequest, caller: Caller, lambda_context: LambdaContext | None) -> RefundResponse:
-    require_agent(caller, REQUEST_REFUND, request.locale, **deps.agent_gates())
+def request_refund(
+    request: RefundRequest,
+    caller: Caller,
+    lambda_context: LambdaContext | None,
+    gates: AgentGates | None = None,
+) -> RefundResponse:
+    gates = gates or deps.agent_gates()
+    require_agent(caller, REQUEST_REFUND, request.locale, gates)
     deadline = deps.deadline(lambda_context)
     return refund_actions.request_refund(
         request,
         caller,
-        connections=deps.connection_store(),
+        connections=gates,
         core_api=partial(deps.core_api, deadline=deadline),
         confirmations=deps.confirmation_store(),
         ttl_seconds=get_settings().confirmation_ttl_seconds,
@@ -128,9 +151,13 @@ def request_refund(request: RefundRequest, caller: Caller, lambda_context: Lambd
 
 
 def decide_refund(
-    request: RefundDecisionRequest, caller: Caller, lambda_context: LambdaContext | None
+    request: RefundDecisionRequest,
+    caller: Caller,
+    lambda_context: LambdaContext | None,
+    gates: AgentGates | None = None,
 ) -> RefundDecisionResponse:
-    require_agent(caller, REQUEST_REFUND, request.locale or "en", **deps.agent_gates())
+    gates = gates or deps.agent_gates()
+    require_agent(caller, REQUEST_REFUND, request.locale or "en", gates)
     deadline = deps.deadline(lambda_context)
     if lambda_context is not None:
         # Powertools sets the in-progress lock's expiry from the time this invocation has left.
@@ -138,7 +165,7 @@ def decide_refund(
     return refund_actions.decide_refund(
         request,
         caller,
-        connections=deps.connection_store(),
+        connections=gates,
         core_api=partial(deps.core_api, deadline=deadline),
         confirmations=deps.confirmation_store(),
         send_refund=deps.refund_sender(),
@@ -175,6 +202,7 @@ def call_tool(
     caller: Caller,
     headers: Mapping[str, str] | None,
     lambda_context: LambdaContext | None,
+    gates: AgentGates | None = None,
 ) -> ToolOutcome:
     """Run one tool for a caller already admitted by role and plan, with the platform's headers."""
     found = find_tool(name)
@@ -185,7 +213,7 @@ def call_tool(
         context = platform_context(headers)
         given = tool.arguments.model_validate(dict(arguments or {}))
         request = resolve_request(given, context, tool.request)
-        response = operation_for(tool)(request, caller, lambda_context)
+        response = operation_for(tool)(request, caller, lambda_context, gates)
     except ValidationError as invalid:
         # Name the argument and the rule, never the value (it may be anything the model made up).
         return ToolOutcome(message=describe_errors(invalid.errors()), error="invalid_arguments")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING
 
 import boto3
 import requests
@@ -15,15 +15,17 @@ from botocore.client import BaseClient
 from botocore.config import Config
 from requests.adapters import HTTPAdapter
 
+from midtrans_native.actions.gates import AgentGates
 from midtrans_native.deadline import Deadline, RemainingTime
 from midtrans_native.flags import flag_store as flag_store_for
 from midtrans_native.midtrans.core_api import CoreApiClient, PaymentsClient
 from midtrans_native.midtrans.transport import MidtransTransport, RetryPolicy
 from midtrans_native.models.midtrans import MidtransCredentials
+from midtrans_native.observability import quiet_wire_loggers
 from midtrans_native.settings import get_settings
 from midtrans_native.stores.actions import ActionStore
 from midtrans_native.stores.confirmations import ConfirmationStore
-from midtrans_native.stores.connections import ConnectionStore
+from midtrans_native.stores.connections import ConnectionStore, DecryptedCredentials
 from midtrans_native.stores.token_cache import TokenCacheStore
 
 if TYPE_CHECKING:  # imported where used: only BI-SNAP tenants pay for these modules on a cold start (~15 ms)
@@ -39,11 +41,16 @@ _AWS_CONFIG = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts":
 
 @cache
 def dynamodb_client() -> BaseClient:
+    quiet_wire_loggers()  # see kms_client
     return boto3.client("dynamodb", config=_AWS_CONFIG)
 
 
 @cache
 def kms_client() -> BaseClient:
+    # botocore's DEBUG logs carry request and response bodies: KMS Encrypt's and Decrypt's hold the tenant's
+    # credentials. observability quiets them at import; again here (idempotent, no I/O) so that no client is
+    # ever built while they are loud, whatever was imported first.
+    quiet_wire_loggers()
     return boto3.client("kms", config=_AWS_CONFIG)
 
 
@@ -58,15 +65,26 @@ def http_session() -> requests.Session:
     return session
 
 
+@cache
+def decrypted_credentials() -> DecryptedCredentials:
+    """Per execution environment: decrypted once per tenant and ciphertext (docs/decisions.md D29)."""
+    return DecryptedCredentials()
+
+
 def connection_store() -> ConnectionStore:
     settings = get_settings()
     return ConnectionStore(
-        dynamodb_client(), kms_client(), settings.connections_table_name, settings.credentials_key_id
+        dynamodb_client(),
+        kms_client(),
+        settings.connections_table_name,
+        settings.credentials_key_id,
+        decrypted=decrypted_credentials(),
     )
 
 
 def action_store() -> ActionStore:
-    return ActionStore(dynamodb_client(), get_settings().actions_table_name)
+    settings = get_settings()
+    return ActionStore(dynamodb_client(), settings.actions_table_name, settings.connections_table_name)
 
 
 @cache
@@ -81,15 +99,10 @@ def flag_store() -> StoreProvider:
     )
 
 
-class AgentGates(TypedDict):
-    flags: StoreProvider
-    connections: ConnectionStore
-    actions: ActionStore
-
-
 def agent_gates() -> AgentGates:
-    """What `api.require_agent` checks against: the flag, the tenant's connection, its configured actions."""
-    return {"flags": flag_store(), "connections": connection_store(), "actions": action_store()}
+    """What the agent gates check against, for one request: the flag, the tenant's connection item (read once),
+    its configured actions."""
+    return AgentGates(flags=flag_store(), connections=connection_store(), actions=action_store())
 
 
 def confirmation_store() -> ConfirmationStore:
@@ -195,5 +208,6 @@ def reset() -> None:
         refund_idempotency_config,
         flag_store,
         token_memory,
+        decrypted_credentials,
     ):
         cached.cache_clear()

@@ -14,6 +14,9 @@ class MidtransError(Exception):
     """A call to Midtrans did not produce a usable answer."""
 
     failure_reason: FailureReason = "api_error"
+    # Seconds Midtrans asked us to wait (its Retry-After), whole and >= 1; only rate limiting sets it. On the base
+    # class so that a caller can pass it on from any MidtransError without checking the type.
+    retry_after_seconds: int | None = None
 
     def __init__(self, detail: str, *, http_status: int | None = None, status_code: str | None = None) -> None:
         super().__init__(detail)
@@ -35,9 +38,23 @@ class MidtransAuthError(MidtransError):
 
 
 class MidtransRateLimited(MidtransError):
-    """429 after the retries the deadline allowed."""
+    """429 after the retries the deadline allowed (a refund or cancel: after its one attempt).
+
+    `retry_after_seconds`: Midtrans' Retry-After (delta-seconds or an HTTP date) as whole seconds, at least 1;
+    None when it sent none, or nothing readable. The agent's answer passes it on."""
 
     failure_reason = "rate_limited"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        http_status: int | None = None,
+        status_code: str | None = None,
+        retry_after_seconds: int | None = None,
+    ) -> None:
+        super().__init__(detail, http_status=http_status, status_code=status_code)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class MidtransInvalidRequest(MidtransError):
@@ -53,7 +70,8 @@ class MidtransApiError(MidtransError):
 
 
 class TransactionNotFound(MidtransError):
-    """Midtrans has no transaction with that id (body `status_code` "404", even inside HTTP 200)."""
+    """Midtrans has no transaction with that id (body `status_code` "404", even inside HTTP 200). Only Midtrans' own
+    JSON says so: an HTTP 404 with an HTML page or another JSON shape is a `MidtransApiError`, never this."""
 
     failure_reason = "invalid_request"
 

@@ -52,6 +52,8 @@ class Msg(StrEnum):
     CONFIRMATION_OTHER_CONVERSATION = "confirmation_other_conversation"
     DECISION_IN_PROGRESS = "decision_in_progress"
     AWAITING_CUSTOMER_REPLY = "awaiting_customer_reply"
+    CONFIRMATION_SUPERSEDED = "confirmation_superseded"
+    CANCEL_ALREADY_REQUESTED = "cancel_already_requested"
 
 
 MESSAGES: dict[Msg, dict[Locale, str]] = {
@@ -218,6 +220,16 @@ MESSAGES: dict[Msg, dict[Locale, str]] = {
         "reply in a new message before confirming.",
         "id": "Pelanggan belum menjawab permintaan konfirmasi. Tampilkan permintaan tersebut dan tunggu balasan "
         "mereka di pesan baru sebelum mengonfirmasi.",
+    },
+    Msg.CONFIRMATION_SUPERSEDED: {
+        "en": "This confirmation was replaced by a newer request in this conversation and can no longer be "
+        "answered. Nothing was changed. Use the latest confirmation.",
+        "id": "Konfirmasi ini sudah digantikan oleh permintaan yang lebih baru dalam percakapan ini dan tidak dapat "
+        "dijawab lagi. Tidak ada yang diubah. Gunakan konfirmasi terbaru.",
+    },
+    Msg.CANCEL_ALREADY_REQUESTED: {
+        "en": "Order {order_id} was already cancelled in this conversation.",
+        "id": "Pesanan {order_id} sudah dibatalkan dalam percakapan ini.",
     },
     Msg.DECISION_IN_PROGRESS: {
         "en": "Your answer is already being processed. Please wait a moment.",

@@ -7,6 +7,7 @@ conversation. The alarms in template.yaml read the metric names below; docs/runb
 
 from __future__ import annotations
 
+import logging
 import time
 import warnings
 from collections.abc import Callable
@@ -16,6 +17,43 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from midtrans_native.registry import SUCCESS_RATE_ACTION_TYPES
+
+# Libraries whose DEBUG (and some INFO) logs are wire-level: request and response bodies, headers, signed
+# canonical requests, URLs. botocore.endpoint logs each request's body (KMS Encrypt's carries the plaintext
+# credentials, base64) and botocore.parsers each response's (KMS Decrypt's plaintext); botocore.auth the
+# canonical request with the session token; urllib3.connectionpool every URL. The parents cover every child
+# that keeps the default level; the noisiest children are named too, so that re-enabling a parent (say
+# `boto3.set_stream_logger("botocore")`) still leaves request and response bodies out.
+WIRE_LOGGERS = (
+    "boto3",
+    "botocore",
+    "botocore.endpoint",
+    "botocore.parsers",
+    "botocore.auth",
+    "botocore.hooks",
+    "botocore.retryhandler",
+    "botocore.retries",
+    "botocore.httpsession",
+    "urllib3",
+    "urllib3.connectionpool",
+    "requests",
+)
+
+
+def quiet_wire_loggers() -> None:
+    """Keep the wire-level logs of AWS and HTTP clients out of every log level: their warnings and errors stay.
+
+    A level on the libraries' loggers, set here in the layer, rather than a filter or the handlers' levels:
+    LOG_LEVEL=DEBUG (and Lambda's log-level control) lowers the service logger and the root logger, and the
+    libraries' records reach the root's handlers through propagation, which consults neither the root's level
+    nor a filter on a parent logger, only the level of the logger that made the record. A level also means the
+    record is never built (no formatting of request bodies at all). The handlers belong to the Lambda runtime
+    (or to a test), and one added later would not carry a filter installed now. Runs at import: no I/O."""
+    for name in WIRE_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+quiet_wire_loggers()
 
 # Service name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE.
 logger = Logger()

@@ -176,6 +176,7 @@ CANCEL_TRANSACTION = ActionTypeSpec(
             response=CancellationResponse,
             route=Route("POST", "/v1/cancellations"),
             operation=f"{_OPERATIONS}:request_cancellation",
+            idempotent=True,  # an open prompt for the same conversation and order is returned again (D28)
         ),
         ToolSpec(
             name="cancel_transaction_decision",

@@ -1,11 +1,18 @@
-"""Typed settings, read from the environment on first use (never at import time)."""
+"""Typed settings, read from the environment on first use (never at import time).
+
+A pydantic model validated from `os.environ` (each field from the variable of the same name in upper case), not
+pydantic-settings: environment variables were the only source we used, and its import cost ~30 ms of every cold
+start (docs/decisions.md D30).
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from functools import cache
+from typing import Self
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 MIDTRANS_HOSTS = {
     "sandbox": "https://api.sandbox.midtrans.com",
@@ -18,9 +25,17 @@ BISNAP_HOSTS = {
 }
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+class EnvironmentSettings(BaseModel):
+    """Settings whose fields are environment variables (the field name in upper case)."""
 
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> Self:
+        return cls.model_validate({name: environ[name.upper()] for name in cls.model_fields if name.upper() in environ})
+
+
+class Settings(EnvironmentSettings):
     connections_table_name: str
     token_cache_table_name: str
     credentials_key_id: str
@@ -55,4 +70,4 @@ class Settings(BaseSettings):
 
 @cache
 def get_settings() -> Settings:
-    return Settings()  # values come from the environment
+    return Settings.from_environment(os.environ)

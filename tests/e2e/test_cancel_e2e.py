@@ -38,8 +38,9 @@ def test_prompt_confirm_and_duplicate(stack: RunningStack) -> None:
     assert duplicate == {**first, "replayed": True}
     assert _cancels(stack, order_id) == 1
     assert stack.simulator("GET", f"/transactions/{order_id}")["transaction_status"] == "cancel"
-    # the order is now cancelled: asking again is refused with its status
-    assert _ask(stack, order_id)["outcome"] == "not_eligible"
+    # asking again in the same conversation: it was cancelled here (D28); elsewhere: refused with its status
+    assert _ask(stack, order_id)["outcome"] == "already_requested"
+    assert _ask(stack, order_id, conversation_id="conv-other")["outcome"] == "not_eligible"
 
 
 def test_decline_changes_nothing(stack: RunningStack) -> None:

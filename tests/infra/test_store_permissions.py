@@ -65,3 +65,14 @@ def test_every_store_call_is_granted(repo_root, grants):
     assert unmapped == []
     assert missing == []
     assert checked > 0
+
+
+def test_the_action_index_writes_are_granted_where_actions_are_managed(repo_root, grants):
+    """ActionStore writes outside its own table: the index on the connection item (an Update inside its
+    TransactWriteItems) after a consistent GetItem of that item. The scanner above maps a store to one table,
+    so these two are checked by name: the source must still make them, and ActionsFunction must be allowed."""
+    source = (repo_root / "shared" / "midtrans_native" / "stores" / "actions.py").read_text(encoding="utf-8")
+    assert '"Update": {' in source and "TableName=self._connections" in source
+    assert {("dynamodb:UpdateItem", "ConnectionsTable"), ("dynamodb:GetItem", "ConnectionsTable")} <= grants[
+        "ActionsFunction"
+    ]

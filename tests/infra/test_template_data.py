@@ -131,6 +131,7 @@ def test_actions_function_manages_actions_and_reads_the_connection_only(grants):
         ("dynamodb:PutItem", "ActionsTable"),
         ("dynamodb:DeleteItem", "ActionsTable"),
         ("dynamodb:GetItem", "ConnectionsTable"),
+        ("dynamodb:UpdateItem", "ConnectionsTable"),  # the action index, in the actions' transaction
     }
 
 
@@ -181,7 +182,6 @@ def test_connection_function_has_exactly_its_grants(grants):
         ("appconfig:GetLatestConfiguration", "FeatureFlagsProfile"),
         ("dynamodb:GetItem", "ConnectionsTable"),
         ("dynamodb:UpdateItem", "ConnectionsTable"),
-        ("dynamodb:DeleteItem", "ConnectionsTable"),
         ("dynamodb:DeleteItem", "TokenCacheTable"),
         ("dynamodb:GetItem", "TokenCacheTable"),
         ("dynamodb:UpdateItem", "TokenCacheTable"),

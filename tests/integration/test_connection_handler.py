@@ -97,7 +97,9 @@ def test_delete_removes_credentials_and_cached_tokens(connected: str, aws) -> No
     assert status == 200 and body["status"] == "not_connected"
     assert "stay in place" in body["message"]
     assert dynamodb.scan(TableName=aws["TokenCacheTable"])["Items"] == []
-    assert dynamodb.scan(TableName=aws["ConnectionsTable"])["Items"] == []
+    # The credentials are gone; the item stays only with the admin's action index (docs/decisions.md D29).
+    [item] = dynamodb.scan(TableName=aws["ConnectionsTable"])["Items"]
+    assert set(item) == {"cid", "action_index", "action_index_version"}
 
 
 @pytest.mark.parametrize("role", ["ai_agent", "agent"])

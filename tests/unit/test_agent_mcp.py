@@ -309,7 +309,7 @@ def test_a_tool_that_is_not_listed_is_an_invalid_params_error(mode):
         with pytest.raises(MCPError) as raised:
             await client.call_tool("request_refund", {"order_id": "ORD-1"})
         assert raised.value.code == mt.INVALID_PARAMS
-        assert raised.value.message == "Unknown tool: request_refund"
+        assert raised.value.message == "Unknown tool"  # the name is not repeated back
 
     _, seen = run_client(tenant, mode, script)
 
@@ -369,7 +369,7 @@ def test_callbacks_are_per_request_and_never_seen_by_another_request(mode):
     assert run_client(tenant_b, mode, names)[0] == ["request_refund"]
 
     async def call_a_tool_of_a(client: Client) -> None:
-        with pytest.raises(MCPError, match="Unknown tool: check_payment_status"):
+        with pytest.raises(MCPError, match="^Unknown tool$"):
             await client.call_tool("check_payment_status", {"order_id": "ORD-1"})
 
     run_client(tenant_b, mode, call_a_tool_of_a)

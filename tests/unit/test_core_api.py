@@ -80,7 +80,8 @@ def test_407_is_an_expired_transaction_not_an_error() -> None:
     [
         (200, {"status_code": "404", "status_message": "Transaction doesn't exist."}, TransactionNotFound),
         (404, {"status_code": "404", "status_message": "Transaction doesn't exist."}, TransactionNotFound),
-        (404, {"timestamp": "x", "status": 404, "error": "Not Found", "path": "/v2/a/b/status"}, TransactionNotFound),
+        # Not Midtrans' JSON (the Spring-style body of an unroutable path, or a gateway's): no evidence of absence.
+        (404, {"timestamp": "x", "status": 404, "error": "Not Found", "path": "/v2/a/b/status"}, MidtransApiError),
         (401, {"status_code": "401", "status_message": "Unknown Merchant server_key/id"}, MidtransAuthError),
         (200, {"status_code": "401", "status_message": "cannot be authorized"}, MidtransAuthError),
         (200, {"status_code": "429", "status_message": "rate limit"}, MidtransRateLimited),
@@ -109,10 +110,12 @@ def test_a_body_that_is_not_a_json_object_is_an_api_error(body: str) -> None:
 
 
 @responses.activate
-def test_html_404_is_not_found() -> None:
+def test_html_404_is_an_api_error_not_not_found() -> None:
+    """A proxy's or CDN's 404 page says nothing about the transaction (docs/midtrans-behaviour.md §4)."""
     responses.get(URL, status=404, body="<html>Not Found</html>")
-    with pytest.raises(TransactionNotFound):
+    with pytest.raises(MidtransApiError) as raised:
         client().get_status("ORDER-1")
+    assert not isinstance(raised.value, TransactionNotFound)
 
 
 @pytest.mark.parametrize("bad", ["a/b", "..", ".", "a#b", "a b", "a?b=1", "%2e%2e", "x" * 51, "", "ü-order"])

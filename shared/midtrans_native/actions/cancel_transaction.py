@@ -4,21 +4,27 @@ for that customer's "yes".
 Money-safety rule: the cancel endpoint is called only by `decide_cancellation`, only after the
 confirmation record moved pending → executing by a conditional write for the same tenant and
 conversation, before it expired. Everything else (repeats, races, other conversations) sends nothing.
+
+One open prompt per (tenant, conversation, order), as for refunds: asking again while it is open gets the same
+prompt back; asking again right after a cancel in the same conversation gets `already_requested`.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from midtrans_native.actions.common import (
+    DONE_WINDOW_SECONDS,
+    PROMPT_ATTEMPTS,
     CoreApiFactory,
     CredentialsSource,
+    admit_decision,
     failure_message,
+    in_progress,
     load_credentials,
     read_status,
     replay_or_refuse,
-    require_customer_turn,
-    visible_confirmation,
 )
 from midtrans_native.errors import MidtransError, TransactionNotModifiable
 from midtrans_native.messages import Locale, Msg, render, status_text
@@ -62,6 +68,11 @@ def request_cancellation(
         return CancellationResponse(
             outcome="needs_order_id", message=render(Msg.CANCEL_NEEDS_ORDER_ID, locale), locale=locale
         )
+    where = {"cid": caller.cid, "conversation_id": request.conversation_id, "order_id": order_id}
+    slot = confirmations.slot(**where, action="cancel")
+    if (done := slot.done(confirmations.now(), "cancelled")) is not None:
+        return _already_requested(done, locale)  # cancelled moments ago in this conversation: no Midtrans call
+
     telemetry = ActionTelemetry(
         ACTION_TYPE, cid=caller.cid, conversation_id=request.conversation_id, order_id=order_id, stage="precheck"
     )
@@ -78,6 +89,11 @@ def request_cancellation(
     transaction = read
 
     status = transaction.transaction_status
+    current = slot.open(confirmations.now())
+    if status == "cancel" and current is not None and current.attempts > 0:
+        # A "yes" on the open prompt reached Midtrans although its answer was lost: that cancel is the one.
+        telemetry.succeeded(response_status=transaction.status_code, outcome="already_requested")
+        return _already_requested(current, locale)
     if not is_cancellable(transaction):
         telemetry.succeeded(response_status=transaction.status_code, outcome="not_eligible")
         return CancellationResponse(
@@ -87,37 +103,79 @@ def request_cancellation(
             order_id=order_id,
             transaction_status=status,
         )
-    confirmation = confirmations.create(
-        cid=caller.cid,
-        conversation_id=request.conversation_id,
-        action="cancel",
-        order_id=order_id,
-        transaction_id=transaction.transaction_id,
-        amount=None,
-        locale=locale,
-        ttl_seconds=ttl_seconds,
-        prompt_message_id=request.customer_message_id,
-    )
-    expires_at = datetime.fromtimestamp(confirmation.expires_at, UTC)
-    log_confirmation(
-        "midtrans_confirmation_requested",
-        action="cancel",
-        confirmation_id=confirmation.confirmation_id,
-        cid=caller.cid,
-        conversation_id=request.conversation_id,
-        order_id=order_id,
-        transaction_status=status,
-        expires_at=expires_at.isoformat(),
-    )
-    telemetry.succeeded(response_status=transaction.status_code, outcome="confirmation_required")
+
+    # The open prompt, if any, is the answer; otherwise a new one takes the slot by compare-and-set, and a
+    # request that loses the slot to a concurrent one reads it again (and gets the winner's prompt).
+    for _ in range(PROMPT_ATTEMPTS):
+        now = confirmations.now()
+        if (done := slot.done(now, "cancelled")) is not None:
+            telemetry.succeeded(response_status=transaction.status_code, outcome="already_requested")
+            return _already_requested(done, locale)
+        current = slot.open(now)
+        if current is not None:
+            log_confirmation(
+                "midtrans_confirmation_replayed",
+                action="cancel",
+                confirmation_id=current.confirmation_id,
+                cid=caller.cid,
+                conversation_id=request.conversation_id,
+                order_id=order_id,
+                outcome="confirmation_required",
+            )
+            telemetry.succeeded(response_status=transaction.status_code, outcome="confirmation_required")
+            return _prompt(current, status, locale)
+        stale = slot.confirmation
+        if stale is not None and stale.state == "pending":
+            confirmations.supersede(stale.confirmation_id)  # expired: make it final before the slot moves on
+        confirmation = confirmations.open_prompt(
+            slot,
+            **where,
+            action="cancel",
+            transaction_id=transaction.transaction_id,
+            amount=None,
+            locale=locale,
+            ttl_seconds=ttl_seconds,
+            prompt_message_id=request.customer_message_id,
+        )
+        if confirmation is None:
+            slot = confirmations.slot(**where, action="cancel")  # a concurrent request moved the slot first
+            continue
+        log_confirmation(
+            "midtrans_confirmation_requested",
+            action="cancel",
+            confirmation_id=confirmation.confirmation_id,
+            cid=caller.cid,
+            conversation_id=request.conversation_id,
+            order_id=order_id,
+            transaction_status=status,
+            expires_at=datetime.fromtimestamp(confirmation.expires_at, UTC).isoformat(),
+        )
+        telemetry.succeeded(response_status=transaction.status_code, outcome="confirmation_required")
+        return _prompt(confirmation, status, locale)
+    telemetry.succeeded(response_status=transaction.status_code, outcome="decision_in_progress")
+    raise in_progress(locale)  # the slot kept moving under us: a retry in a moment settles it
+
+
+def _prompt(confirmation: Confirmation, status: str | None, locale: Locale) -> CancellationResponse:
     return CancellationResponse(
         outcome="confirmation_required",
-        message=render(Msg.CANCEL_PROMPT, locale, order_id=order_id),
+        message=render(Msg.CANCEL_PROMPT, locale, order_id=confirmation.order_id),
         locale=locale,
-        order_id=order_id,
+        order_id=confirmation.order_id,
         transaction_status=status,
         confirmation_id=confirmation.confirmation_id,
-        expires_at=expires_at,
+        expires_at=datetime.fromtimestamp(confirmation.expires_at, UTC),
+    )
+
+
+def _already_requested(confirmation: Confirmation, locale: Locale) -> CancellationResponse:
+    return CancellationResponse(
+        outcome="already_requested",
+        message=render(Msg.CANCEL_ALREADY_REQUESTED, locale, order_id=confirmation.order_id),
+        locale=locale,
+        order_id=confirmation.order_id,
+        transaction_status="cancel",
+        confirmation_id=confirmation.confirmation_id,
     )
 
 
@@ -130,9 +188,19 @@ def decide_cancellation(
     confirmations: ConfirmationStore,
 ) -> CancellationDecisionResponse:
     confirmation_id = request.confirmation_id
-    known, locale = visible_confirmation(confirmations, confirmation_id, caller, "cancel", request.locale)
-    if request.decision == "confirm":
-        require_customer_turn(known, request.customer_message_id, locale)
+    known, locale, replay = admit_decision(
+        confirmations,
+        caller,
+        "cancel",
+        confirmation_id=confirmation_id,
+        conversation_id=request.conversation_id,
+        confirm=request.decision == "confirm",
+        customer_message_id=request.customer_message_id,
+        locale=request.locale,
+        rerender=_rerender,
+    )
+    if replay is not None:
+        return CancellationDecisionResponse.model_validate(replay)
     who = {"cid": caller.cid, "conversation_id": request.conversation_id}
 
     if request.decision == "decline":
@@ -165,12 +233,15 @@ def decide_cancellation(
         telemetry.failed(exc.failure_reason, exc.detail)
         failed = _answer(claimed, "failed", render(failure_message(exc, Msg.CANCEL_TIMEOUT), locale), locale)
         failed.failure_reason = exc.failure_reason
+        failed.retry_after_seconds = exc.retry_after_seconds
         _log_decision(claimed, request, failed)
         return failed
     except Exception:
         confirmations.release(confirmation_id, "api_error")
         raise
     confirmations.complete(confirmation_id, answer.model_dump(mode="json"))
+    if answer.outcome == "cancelled":
+        confirmations.keep_done(claimed, until=confirmations.now() + DONE_WINDOW_SECONDS)
     telemetry.succeeded(response_status=answer.transaction_status or "", outcome=answer.outcome)
     _log_decision(claimed, request, answer)
     return answer
@@ -207,6 +278,25 @@ def _answer(
     )
 
 
+def _message(outcome: str, order_id: str, status: str | None, locale: Locale) -> str | None:
+    """The customer message of a stored decision outcome, in any locale (None: not a stored outcome); the same
+    text `_cancelled`, `_not_eligible` and a decline give (tests/unit/test_confirmation_rules.py)."""
+    if outcome == "cancelled":
+        return render(Msg.CANCEL_DONE, locale, order_id=order_id)
+    if outcome == "declined":
+        return render(Msg.CANCEL_DECLINED, locale)
+    if outcome == "not_eligible":
+        return render(Msg.CANCEL_NOT_ALLOWED, locale, status=status_text(status or "", locale))
+    return None
+
+
+def _rerender(result: dict[str, Any], locale: Locale) -> str | None:
+    """A replayed decision speaks the locale of the request that repeats it (the stored result has the outcome,
+    order id and status its message was made of)."""
+    status = result.get("transaction_status")
+    return _message(str(result.get("outcome")), str(result.get("order_id")), status and str(status), locale)
+
+
 def _cancelled(confirmation: Confirmation, locale: Locale) -> CancellationDecisionResponse:
     message = render(Msg.CANCEL_DONE, locale, order_id=confirmation.order_id)
     return _answer(confirmation, "cancelled", message, locale, "cancel")
@@ -218,7 +308,7 @@ def _not_eligible(confirmation: Confirmation, status: str, locale: Locale) -> Ca
 
 
 def _refused(refusal: Refusal, locale: Locale) -> CancellationDecisionResponse:
-    return CancellationDecisionResponse.model_validate(replay_or_refuse(refusal, locale))
+    return CancellationDecisionResponse.model_validate(replay_or_refuse(refusal, locale, _rerender))
 
 
 def _log_decision(confirmation: Confirmation, request: DecisionRequest, answer: CancellationDecisionResponse) -> None:

@@ -17,6 +17,14 @@ from midtrans_native.stores.connections import StoredConnection
 
 CoreApiFactory = Callable[[MidtransCredentials], PaymentsClient]
 Answer = TypeVar("Answer", bound=AgentResponse)
+# A stored decision result's customer message, rendered again in another locale (None: keep the stored one).
+ResultRenderer = Callable[[dict[str, Any], Locale], str | None]
+
+# After a refund or cancel, the same conversation asking again for the same order is told it was done
+# (already_requested) for this long, instead of being prompted again (docs/decisions.md D15, D28).
+DONE_WINDOW_SECONDS = 600
+# How often a request re-reads the prompt slot after losing it to a concurrent request before answering 409.
+PROMPT_ATTEMPTS = 3
 
 
 class CredentialsSource(Protocol):
@@ -35,11 +43,16 @@ def failure_message(exc: MidtransError, default: Msg) -> Msg:
     return Msg.RATE_LIMITED if exc.failure_reason == "rate_limited" else default
 
 
-def replay_or_refuse(refusal: Refusal, locale: Locale) -> dict[str, Any]:
-    """A decision that did not win the confirmation: the first decision's stored answer (marked replayed),
-    or the refusal as HTTP: 403 other conversation, 410 expired, 409 + Retry-After while running, 404."""
+def replay_or_refuse(refusal: Refusal, locale: Locale, rerender: ResultRenderer) -> dict[str, Any]:
+    """A decision that did not win the confirmation: the first decision's stored answer (marked replayed, its
+    message rendered again in this request's locale), or the refusal as HTTP: 403 other conversation, 409
+    superseded by a newer prompt, 410 expired, 409 + Retry-After while running, 404."""
     if refusal.reason == "decided" and refusal.confirmation and refusal.confirmation.result:
-        replay = {**refusal.confirmation.result, "replayed": True}
+        result = refusal.confirmation.result
+        replay = {**result, "replayed": True}
+        message = rerender(result, locale)
+        if message is not None:
+            replay.update(message=message, locale=locale)
         log_confirmation(
             "midtrans_confirmation_replayed",
             action=refusal.confirmation.action,
@@ -52,11 +65,41 @@ def replay_or_refuse(refusal: Refusal, locale: Locale) -> dict[str, Any]:
         raise RequestRefused(
             403, "confirmation_other_conversation", render(Msg.CONFIRMATION_OTHER_CONVERSATION, locale)
         )
+    if refusal.reason == "superseded":
+        raise RequestRefused(409, "confirmation_superseded", render(Msg.CONFIRMATION_SUPERSEDED, locale))
     if refusal.reason == "expired":
         raise RequestRefused(410, "confirmation_expired", render(Msg.CONFIRMATION_EXPIRED, locale))
     if refusal.reason == "in_progress":
         raise in_progress(locale)
     raise RequestRefused(404, "confirmation_not_found", render(Msg.CONFIRMATION_NOT_FOUND, locale))
+
+
+def admit_decision(
+    confirmations: ConfirmationStore,
+    caller: Caller,
+    action: Action,
+    *,
+    confirmation_id: str,
+    conversation_id: str,
+    confirm: bool,
+    customer_message_id: str | None,
+    locale: Locale | None,
+    rerender: ResultRenderer,
+) -> tuple[Confirmation, Locale, dict[str, Any] | None]:
+    """Everything a decision checks before its own checks (a refund's amount) and before any write, in order:
+    the caller's right to the confirmation (404 unknown or another tenant's, 403 another conversation), the turn
+    guard (a confirm only), then a decision already taken (its result, replayed in this locale), a newer prompt
+    (409), expiry (410), a decision running (409 + Retry-After). Returns the confirmation, the locale to answer
+    in, and the replay when there is one. The claim or decline that follows re-checks all of it atomically."""
+    known, answer_locale = visible_confirmation(confirmations, confirmation_id, caller, action, locale)
+    refusal = confirmations.check(known, cid=caller.cid, conversation_id=conversation_id)
+    if refusal is not None and refusal.reason in ("not_found", "other_conversation"):
+        replay_or_refuse(refusal, answer_locale, rerender)  # raises
+    if confirm:
+        require_customer_turn(known, customer_message_id, answer_locale)
+    if refusal is not None:
+        return known, answer_locale, replay_or_refuse(refusal, answer_locale, rerender)
+    return known, answer_locale, None
 
 
 def require_customer_turn(confirmation: Confirmation, customer_message_id: str | None, locale: Locale) -> None:
@@ -94,7 +137,12 @@ def read_status(
         telemetry.failed(exc.failure_reason, exc.detail)
         message = render(failure_message(exc, failure_copy), locale)
         return answer(
-            outcome="failed", message=message, locale=locale, order_id=order_id, failure_reason=exc.failure_reason
+            outcome="failed",
+            message=message,
+            locale=locale,
+            order_id=order_id,
+            failure_reason=exc.failure_reason,
+            retry_after_seconds=exc.retry_after_seconds,
         )
 
 

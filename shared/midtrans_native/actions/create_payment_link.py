@@ -177,6 +177,7 @@ def create_payment_link(
             message=render(_failure_copy(exc.failure_reason), locale),
             locale=locale,
             failure_reason=exc.failure_reason,
+            retry_after_seconds=exc.retry_after_seconds,
             channel_type=request.channel_type,
             order_id=plan.order_id,
         )

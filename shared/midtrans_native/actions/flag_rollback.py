@@ -16,10 +16,10 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal, Protocol
 
 from botocore.exceptions import ClientError
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from midtrans_native.flags import FLAG
 from midtrans_native.observability import count, logger
+from midtrans_native.settings import EnvironmentSettings
 
 ALARM_STATE_CHANGE = "CloudWatch Alarm State Change"
 FLAG_ROLLED_BACK = "FeatureFlagRolledBack"
@@ -45,10 +45,8 @@ class AppConfigClient(Protocol):
     def start_deployment(self, **kwargs: Any) -> Mapping[str, Any]: ...
 
 
-class RollbackSettings(BaseSettings):
+class RollbackSettings(EnvironmentSettings):
     """Read from the function's environment (template.yaml) on first use."""
-
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     feature_flags_application: str
     feature_flags_environment: str

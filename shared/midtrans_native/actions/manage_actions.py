@@ -19,7 +19,7 @@ from midtrans_native.models.admin import (
 from midtrans_native.models.common import Caller, Locale
 from midtrans_native.registry import ACTION_TYPES
 from midtrans_native.registry import action_type as action_type_spec
-from midtrans_native.stores.actions import ActionConflict, ActionStore, ConfiguredAction
+from midtrans_native.stores.actions import ActionConflict, ActionStore, ConfiguredAction, TenantNotConnected
 from midtrans_native.stores.connections import StoredConnection
 
 
@@ -81,6 +81,8 @@ def create_action(
         )
     except ActionConflict as conflict:
         raise _conflict(conflict, request.action_type) from None
+    except TenantNotConnected:  # disconnected between the check above and the write
+        raise _connection_required() from None
     return view(action)
 
 
@@ -101,6 +103,8 @@ def update_action(
         )
     except ActionConflict as conflict:
         raise _conflict(conflict, current.action_type) from None
+    except TenantNotConnected:
+        raise _connection_required() from None
     return view(action)
 
 
@@ -118,10 +122,18 @@ def _find(caller: Caller, action_id: str, store: ActionStore) -> ConfiguredActio
 
 def _require_connection(caller: Caller, connections: ConnectionLookup) -> None:
     if connections.get(caller.cid) is None:
-        raise RequestRefused(409, "connection_required", render(Msg.SAVE_WITHOUT_CONNECTION, "en"))
+        raise _connection_required()
+
+
+def _connection_required() -> RequestRefused:
+    return RequestRefused(409, "connection_required", render(Msg.SAVE_WITHOUT_CONNECTION, "en"))
 
 
 def _conflict(conflict: ActionConflict, action_type: str) -> RequestRefused:
+    if conflict.what == "index":
+        return RequestRefused(
+            409, "concurrent_change", "The account's actions were being changed at the same time; try again."
+        )
     if conflict.what == "name":
         return RequestRefused(409, "action_name_taken", "Another action of this account already has this name.")
     label = action_type_spec(action_type).label()

@@ -12,19 +12,21 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
 from midtrans_native.actions.common import (
+    DONE_WINDOW_SECONDS,
+    PROMPT_ATTEMPTS,
     CoreApiFactory,
     CredentialsSource,
+    admit_decision,
     failure_message,
     in_progress,
     load_credentials,
     read_status,
     replay_or_refuse,
-    require_customer_turn,
-    visible_confirmation,
 )
 from midtrans_native.actions.refund_sender import RefundCommand, RefundRecorded
 from midtrans_native.errors import (
@@ -46,7 +48,6 @@ from midtrans_native.stores.confirmations import Confirmation, ConfirmationStore
 
 ACTION_TYPE = REQUEST_REFUND.id
 LEASE_SECONDS = 35.0  # longer than the Lambda timeout: a live execution is never taken over
-DONE_WINDOW_SECONDS = 600  # a repeated request right after a refund gets that refund back, not a new prompt
 # Midtrans never refunds these (docs/midtrans-behaviour.md §7).
 NOT_REFUNDABLE_PAYMENT_TYPES = frozenset({"bank_transfer", "echannel", "permata", "cstore"})
 FULL_REFUND_ONLY = frozenset({"shopeepay", "ovo"})
@@ -104,11 +105,10 @@ def request_refund(
             outcome="needs_order_id", message=render(Msg.REFUND_NEEDS_ORDER_ID, locale), locale=locale
         )
 
-    recent = confirmations.recent(
-        cid=caller.cid, conversation_id=request.conversation_id, action="refund", order_id=order_id
-    )
-    if recent is not None and (answer := _dedupe(recent, confirmations.now(), locale)) is not None:
-        return answer
+    where = {"cid": caller.cid, "conversation_id": request.conversation_id, "order_id": order_id}
+    slot = confirmations.slot(**where, action="refund")
+    if (done := slot.done(confirmations.now(), "refunded")) is not None:
+        return _already_requested(done, locale)  # refunded moments ago in this conversation: no Midtrans call
 
     telemetry = ActionTelemetry(
         ACTION_TYPE, cid=caller.cid, conversation_id=request.conversation_id, order_id=order_id, stage="precheck"
@@ -125,6 +125,11 @@ def request_refund(
         return read
     transaction = read
 
+    current = slot.open(confirmations.now())
+    if current is not None and has_refund(transaction, refund_key_for(caller.cid, current.confirmation_id)):
+        # A "yes" on the open prompt reached Midtrans although its answer was lost: that refund is the one.
+        telemetry.succeeded(response_status=transaction.status_code, outcome="already_requested")
+        return _already_requested(current, locale)
     left = remainder(transaction)
     amount = request.amount if request.amount is not None else left
     status = transaction.transaction_status
@@ -148,32 +153,82 @@ def request_refund(
             not_eligible_reason=reason,
         )
 
-    confirmation = confirmations.create(
-        cid=caller.cid,
-        conversation_id=request.conversation_id,
-        action="refund",
-        order_id=order_id,
-        transaction_id=transaction.transaction_id,
-        amount=amount,
-        reason=request.reason,
-        locale=locale,
-        ttl_seconds=ttl_seconds,
-        prompt_message_id=request.customer_message_id,
-    )
-    confirmations.remember_recent(confirmation, until=confirmation.expires_at)
-    log_confirmation(
-        "midtrans_confirmation_requested",
-        action="refund",
-        confirmation_id=confirmation.confirmation_id,
-        cid=caller.cid,
-        conversation_id=request.conversation_id,
-        order_id=order_id,
-        amount=amount,
-        refundable_amount=left,
-        transaction_status=status,
-    )
-    telemetry.succeeded(response_status=transaction.status_code, outcome="confirmation_required")
-    return _prompt(confirmation, left, status, locale, full=amount == transaction.gross_amount_rupiah)
+    # One open prompt per (tenant, conversation, order): the same amount gets it again, another amount replaces
+    # it. Every move of the slot is a compare-and-set; losing one to a concurrent request means reading it again.
+    full = amount == transaction.gross_amount_rupiah
+    for _ in range(PROMPT_ATTEMPTS):
+        now = confirmations.now()
+        if (done := slot.done(now, "refunded")) is not None:
+            telemetry.succeeded(response_status=transaction.status_code, outcome="already_requested")
+            return _already_requested(done, locale)
+        current = slot.open(now)
+        if current is not None and has_refund(transaction, refund_key_for(caller.cid, current.confirmation_id)):
+            telemetry.succeeded(response_status=transaction.status_code, outcome="already_requested")
+            return _already_requested(current, locale)
+        if current is not None and current.amount == amount:
+            log_confirmation(
+                "midtrans_confirmation_replayed",
+                action="refund",
+                confirmation_id=current.confirmation_id,
+                cid=caller.cid,
+                conversation_id=request.conversation_id,
+                order_id=order_id,
+                amount=amount,
+                outcome="confirmation_required",
+            )
+            telemetry.succeeded(response_status=transaction.status_code, outcome="confirmation_required")
+            return _prompt(current, left, status, locale, full=full)
+        if current is not None and (current.state != "pending" or current.attempts > 0):
+            # The customer already said "yes" to it: being carried out, or tried with an unknown outcome (a refund
+            # that may still land). Replacing it could refund twice; its own "yes" again reconciles it first.
+            telemetry.succeeded(response_status=transaction.status_code, outcome="decision_in_progress")
+            raise in_progress(locale)
+        replaced = slot.confirmation if slot.confirmation and slot.confirmation.state == "pending" else None
+        if replaced is not None:
+            # Open with another amount (or pending past its expiry): it must never be confirmable again.
+            if not confirmations.supersede(replaced.confirmation_id):
+                slot = confirmations.slot(**where, action="refund")  # claimed or replaced meanwhile: look again
+                continue
+            log_confirmation(
+                "midtrans_confirmation_superseded",
+                action="refund",
+                confirmation_id=replaced.confirmation_id,
+                cid=caller.cid,
+                conversation_id=request.conversation_id,
+                order_id=order_id,
+                amount=replaced.amount,
+                new_amount=amount,
+            )
+        confirmation = confirmations.open_prompt(
+            slot,
+            **where,
+            action="refund",
+            transaction_id=transaction.transaction_id,
+            amount=amount,
+            reason=request.reason,
+            locale=locale,
+            ttl_seconds=ttl_seconds,
+            prompt_message_id=request.customer_message_id,
+        )
+        if confirmation is None:
+            slot = confirmations.slot(**where, action="refund")  # a concurrent request moved the slot first
+            continue
+        log_confirmation(
+            "midtrans_confirmation_requested",
+            action="refund",
+            confirmation_id=confirmation.confirmation_id,
+            cid=caller.cid,
+            conversation_id=request.conversation_id,
+            order_id=order_id,
+            amount=amount,
+            refundable_amount=left,
+            transaction_status=status,
+            supersedes=replaced.confirmation_id if replaced else None,
+        )
+        telemetry.succeeded(response_status=transaction.status_code, outcome="confirmation_required")
+        return _prompt(confirmation, left, status, locale, full=full)
+    telemetry.succeeded(response_status=transaction.status_code, outcome="decision_in_progress")
+    raise in_progress(locale)  # the slot kept moving under us: a retry in a moment settles it
 
 
 def _prompt(
@@ -199,20 +254,15 @@ def _prompt(
     )
 
 
-def _dedupe(recent: Confirmation, now: float, locale: Locale) -> RefundResponse | None:
-    """Same order, same conversation: a prompt still open is returned again; a refund just done is reported."""
-    if recent.state in ("pending", "executing") and not recent.expired(now):
-        return _prompt(recent, None, None, locale, full=False)  # states the amount: no gross at hand here
-    if recent.state == "done" and recent.result:
-        return RefundResponse(
-            outcome="already_requested",
-            message=render(Msg.REFUND_ALREADY_REQUESTED, locale, order_id=recent.order_id),
-            locale=locale,
-            order_id=recent.order_id,
-            confirmation_id=recent.confirmation_id,
-            amount=recent.amount,
-        )
-    return None
+def _already_requested(confirmation: Confirmation, locale: Locale) -> RefundResponse:
+    return RefundResponse(
+        outcome="already_requested",
+        message=render(Msg.REFUND_ALREADY_REQUESTED, locale, order_id=confirmation.order_id),
+        locale=locale,
+        order_id=confirmation.order_id,
+        confirmation_id=confirmation.confirmation_id,
+        amount=confirmation.amount,
+    )
 
 
 def decide_refund(
@@ -225,9 +275,21 @@ def decide_refund(
     send_refund: RefundSender,
 ) -> RefundDecisionResponse:
     confirmation_id = request.confirmation_id
-    known, locale = visible_confirmation(confirmations, confirmation_id, caller, "refund", request.locale)
-    if request.decision == "confirm":
-        require_customer_turn(known, request.customer_message_id, locale)
+    # Who may decide, the turn guard, a replay, a newer prompt, expiry — all before the amount cross-check, so
+    # the amount cannot be probed and a repeated decision gets its first result whatever amount it carries.
+    known, locale, replay = admit_decision(
+        confirmations,
+        caller,
+        "refund",
+        confirmation_id=confirmation_id,
+        conversation_id=request.conversation_id,
+        confirm=request.decision == "confirm",
+        customer_message_id=request.customer_message_id,
+        locale=request.locale,
+        rerender=_rerender,
+    )
+    if replay is not None:
+        return RefundDecisionResponse.model_validate(replay)
     if request.amount is not None and request.amount != known.amount:
         raise RequestRefused(422, "amount_mismatch", render(Msg.REFUND_AMOUNT_MISMATCH, locale))
     who = {"cid": caller.cid, "conversation_id": request.conversation_id}
@@ -236,14 +298,14 @@ def decide_refund(
         declined = _answer(known, "declined", render(Msg.REFUND_DECLINED, locale), locale)
         outcome = confirmations.decline(confirmation_id, **who, result=declined.model_dump(mode="json"))
         if isinstance(outcome, Refusal):
-            return RefundDecisionResponse.model_validate(replay_or_refuse(outcome, locale))
+            return RefundDecisionResponse.model_validate(replay_or_refuse(outcome, locale, _rerender))
         _log_decision(known, request, declined)
         return declined
 
     credentials = load_credentials(connections, caller, locale)
     claimed = confirmations.claim(confirmation_id, **who, lease_seconds=LEASE_SECONDS)
     if isinstance(claimed, Refusal):
-        return RefundDecisionResponse.model_validate(replay_or_refuse(claimed, locale))
+        return RefundDecisionResponse.model_validate(replay_or_refuse(claimed, locale, _rerender))
 
     refund_key = refund_key_for(caller.cid, confirmation_id)
     telemetry = ActionTelemetry(
@@ -262,6 +324,7 @@ def decide_refund(
         telemetry.failed(exc.failure_reason, exc.detail)
         failed = _answer(claimed, "failed", render(failure_message(exc, Msg.REFUND_TIMEOUT), locale), locale)
         failed.failure_reason = exc.failure_reason
+        failed.retry_after_seconds = exc.retry_after_seconds
         failed.refund_key = refund_key
         _log_decision(claimed, request, failed)
         return failed
@@ -273,7 +336,7 @@ def decide_refund(
         raise
     confirmations.complete(confirmation_id, answer.model_dump(mode="json"))
     if answer.outcome == "refunded":
-        confirmations.remember_recent(claimed, until=confirmations.now() + DONE_WINDOW_SECONDS)
+        confirmations.keep_done(claimed, until=confirmations.now() + DONE_WINDOW_SECONDS)
     telemetry.succeeded(response_status=answer.transaction_status or "", outcome=answer.outcome)
     _log_decision(claimed, request, answer)
     return answer
@@ -327,6 +390,25 @@ def _answer(
         amount=confirmation.amount,
         transaction_status=transaction_status,
     )
+
+
+def _message(outcome: str, order_id: str, status: str | None, locale: Locale) -> str | None:
+    """The customer message of a stored decision outcome, in any locale (None: not a stored outcome); the same
+    text `_refunded`, `_not_eligible` and a decline give (tests/unit/test_confirmation_rules.py)."""
+    if outcome == "refunded":
+        return f"{render(Msg.REFUND_DONE, locale, order_id=order_id)} {render(Msg.REFUND_SLA, locale)}"
+    if outcome == "declined":
+        return render(Msg.REFUND_DECLINED, locale)
+    if outcome == "not_eligible":
+        return render(Msg.REFUND_NOT_ALLOWED, locale, status=status_text(status or "", locale))
+    return None
+
+
+def _rerender(result: dict[str, Any], locale: Locale) -> str | None:
+    """A replayed decision speaks the locale of the request that repeats it: the stored result has the
+    outcome, order id and status its message was made of."""
+    status = result.get("transaction_status")
+    return _message(str(result.get("outcome")), str(result.get("order_id")), status and str(status), locale)
 
 
 def _refunded(confirmation: Confirmation, refund_key: str, status: str, locale: Locale) -> RefundDecisionResponse:

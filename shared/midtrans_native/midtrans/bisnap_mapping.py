@@ -65,17 +65,27 @@ class SnapTransaction:
 
 
 def raise_for_failure(reply: MidtransReply, what: str) -> dict[str, Any]:
-    """Raise the Core API exception that means the same; return the body of a success."""
+    """Raise the Core API exception that means the same; return the body of a success.
+
+    Only a `responseCode` is evidence about a transaction (not found, duplicate, not permitted, success). Without
+    one, an HTTP status speaks only about the call: 401 (the token or the credentials) and 429 (the rate); any
+    other answer, a proxy's HTML 404 or JSON of another shape, is an API error."""
     code = reply.snap_response_code
     http = int(code[:3]) if code else reply.http_status
     case = code[5:7] if code else ""
     detail = f"{what}: responseCode {code} (HTTP {reply.http_status})" if code else f"{what}: HTTP {reply.http_status}"
     if http == 401:
         raise MidtransAuthError(detail, http_status=reply.http_status, status_code=code)
-    if reply.body is None:
-        raise MidtransApiError(f"{what}: HTTP {reply.http_status} with a body that is not a JSON object")
     if http == 429:
-        raise MidtransRateLimited(detail, http_status=reply.http_status, status_code=code)
+        raise MidtransRateLimited(
+            detail, http_status=reply.http_status, status_code=code, retry_after_seconds=reply.retry_after_seconds
+        )
+    if reply.body is None:
+        raise MidtransApiError(
+            f"{what}: HTTP {reply.http_status} with a body that is not a JSON object", http_status=reply.http_status
+        )
+    if code is None:
+        raise MidtransApiError(f"{detail}, no responseCode in the body", http_status=reply.http_status)
     if http == 409:
         raise DuplicateRefund(detail, http_status=reply.http_status, status_code=code)
     if (http == 403 and case == "02") or (http == 404 and case == "13"):
@@ -87,8 +97,8 @@ def raise_for_failure(reply: MidtransReply, what: str) -> dict[str, Any]:
         raise TransactionNotFound(detail, http_status=reply.http_status, status_code=code)
     if http == 400:
         raise MidtransInvalidRequest(detail, http_status=reply.http_status, status_code=code)
-    if http != 200 or code is None or case != "00":
-        # 5xx, 504 (Midtrans' own timeout), 202 "still processing", or no responseCode: not a known success.
+    if http != 200 or case != "00":
+        # 5xx, 504 (Midtrans' own timeout), 202 "still processing": not a known success.
         raise MidtransApiError(detail, http_status=reply.http_status, status_code=code)
     return reply.body
 

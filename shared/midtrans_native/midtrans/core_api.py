@@ -3,6 +3,12 @@
 Midtrans reports the outcome in the body's string `status_code`, often inside HTTP 200: a missing
 transaction is HTTP 200 + "404", and "407" is a *successful* expiry. Classify by the body first,
 then by the HTTP status, and treat anything unparseable as an API error (docs/midtrans-behaviour.md §4).
+
+Only Midtrans' own JSON (an object with `status_code`) is evidence about a transaction: not found, success,
+not modifiable, duplicate. An HTTP status alone says something only about the call: 401 (the key) and 429 (the
+rate). An HTTP 404 with a proxy's or CDN's HTML page, or any other body without `status_code`, is an API error:
+taking it for "no such transaction" would tell a customer their payment does not exist, and let a connect probe
+pass a key that was never checked.
 """
 
 from __future__ import annotations
@@ -42,26 +48,26 @@ def raise_for_common_failures(reply: MidtransReply, what: str) -> dict[str, Any]
     code = reply.status_code
     if reply.http_status == 401 or code == 401:
         raise MidtransAuthError(f"{what}: server key rejected", http_status=reply.http_status, status_code="401")
+    if code is None and reply.http_status == 429:
+        # About the call, not the transaction: whoever answered (Midtrans or a gateway in front), slow down.
+        raise MidtransRateLimited(f"{what}: HTTP 429", http_status=429, retry_after_seconds=reply.retry_after_seconds)
     if reply.body is None:
-        if reply.http_status == 404:
-            raise TransactionNotFound(f"{what}: HTTP 404 without a JSON body", http_status=404)
         raise MidtransApiError(
             f"{what}: HTTP {reply.http_status} with a body that is not a JSON object", http_status=reply.http_status
         )
     if code is None:
-        # Unroutable paths answer a Spring-style body with no status_code (docs/midtrans-behaviour.md §4).
-        if reply.http_status == 404:
-            raise TransactionNotFound(f"{what}: HTTP 404", http_status=404)
-        if reply.http_status == 429:
-            raise MidtransRateLimited(f"{what}: HTTP 429", http_status=429)
-        if reply.http_status >= 400:
-            raise MidtransApiError(f"{what}: HTTP {reply.http_status}", http_status=reply.http_status)
-        raise MidtransApiError(f"{what}: no status_code in the body", http_status=reply.http_status)
+        # Not Midtrans' JSON (a gateway's error, or the Spring-style body of an unroutable path, docs §4): no
+        # evidence about the transaction, whatever the HTTP status says (see the module docstring).
+        raise MidtransApiError(
+            f"{what}: HTTP {reply.http_status}, no status_code in the body", http_status=reply.http_status
+        )
     detail = f"{what}: status_code {code} (HTTP {reply.http_status})"
     if code == 404:
         raise TransactionNotFound(detail, http_status=reply.http_status, status_code="404")
     if code == 429:
-        raise MidtransRateLimited(detail, http_status=reply.http_status, status_code="429")
+        raise MidtransRateLimited(
+            detail, http_status=reply.http_status, status_code="429", retry_after_seconds=reply.retry_after_seconds
+        )
     if code in INVALID_REQUEST_CODES:
         raise MidtransInvalidRequest(detail, http_status=reply.http_status, status_code=str(code))
     if code >= 500:

@@ -2,7 +2,9 @@
 links cannot be revoked through the agent (PRD).
 
 Unlike Core API v2 this API answers with real HTTP statuses and `error_messages` (an array, except on 401
-where it is a plain string), never a body `status_code`.
+where it is a plain string), never a body `status_code`. So an HTTP status is evidence about a link only with
+Midtrans' error body: a 409 or a 404 from a proxy or CDN (an HTML page, or JSON without `error_messages`) is an
+API error, never "this order_id is taken" or "no such link".
 
 Retrying the create is safe, so it goes through the transport as `idempotent=True` (429, 5xx, timeouts and
 dropped connections are retried inside the deadline): the caller sends a deterministic `order_id` and
@@ -104,6 +106,14 @@ def error_messages(body: dict[str, Any] | None) -> list[str]:
     return []
 
 
+def is_midtrans_error(body: dict[str, Any] | None) -> bool:
+    """Midtrans' own error answer: `error_messages` (an array, or the 401 string). A Core-style `status_code` is
+    taken too: the GET 404 body is undocumented, and both come from Midtrans' gateway."""
+    if not body:
+        return False
+    return isinstance(body.get("error_messages"), str | list) or isinstance(body.get("status_code"), str)
+
+
 def raise_for_link_failure(reply: MidtransReply, what: str) -> dict[str, Any]:
     """Map a Payment Link API reply to the shared error classes; return the body of a 2xx JSON answer."""
     status = reply.http_status
@@ -112,10 +122,13 @@ def raise_for_link_failure(reply: MidtransReply, what: str) -> dict[str, Any]:
     if status == 401:
         raise MidtransAuthError(detail, http_status=status)
     if status == 429:
-        raise MidtransRateLimited(detail, http_status=status)
+        raise MidtransRateLimited(detail, http_status=status, retry_after_seconds=reply.retry_after_seconds)
     if status >= 500:
         raise MidtransApiError(detail, http_status=status)
     if 400 <= status < 500:
+        if not is_midtrans_error(reply.body):
+            # A proxy's or CDN's 4xx says nothing about the request's data: "try later", not "support must look".
+            raise MidtransApiError(f"{detail} without Midtrans' error body", http_status=status)
         raise MidtransInvalidRequest(detail, http_status=status)
     if not 200 <= status < 300:
         raise MidtransApiError(detail, http_status=status)
@@ -146,7 +159,8 @@ class PaymentLinkClient:
         """POST /v1/payment-links (retried when safe, see the module docstring)."""
         what = "create payment link"
         reply = self._transport.request("POST", CREATE_PATH, json=payload.body(), idempotent=True)
-        if reply.http_status == 409 or _link_id_taken(reply, payload.transaction_details.payment_link_id):
+        taken = reply.http_status == 409 and is_midtrans_error(reply.body)
+        if taken or _link_id_taken(reply, payload.transaction_details.payment_link_id):
             # Which of order_id or payment_link_id Midtrans checks first is undocumented; both mean "exists".
             raise PaymentLinkConflict(
                 f"{what}: HTTP {reply.http_status}: the order_id or payment_link_id is taken",
@@ -164,7 +178,7 @@ class PaymentLinkClient:
         """GET /v1/payment-links/{order_id}: a safe read, retried inside the deadline."""
         what = "get payment link"
         reply = self._transport.request("GET", f"{CREATE_PATH}/{order_path(order_id)}", idempotent=True)
-        if reply.http_status == 404:
+        if reply.http_status == 404 and is_midtrans_error(reply.body):
             raise PaymentLinkNotFound(f"{what}: HTTP 404", http_status=404)
         body = raise_for_link_failure(reply, what)
         try:

@@ -9,10 +9,13 @@ HTTP 200 body, and does not do full jitter. The loop below is the whole policy (
 from __future__ import annotations
 
 import json
+import math
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -36,6 +39,10 @@ Signer = Callable[[bytes], Mapping[str, str]]
 MIN_CALL_SECONDS = 0.5
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = "midtrans-native-actions/0.1"
+# A Retry-After beyond this is read as this: no sleep could last that long, and a hint of days says nothing more.
+MAX_RETRY_AFTER_SECONDS = 24 * 3600
+# delta-seconds (RFC 9110 §10.2.3: 1*DIGIT); a decimal fraction is tolerated, as it always was here.
+_DELTA_SECONDS = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,9})?")
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,18 @@ class MidtransReply:
     http_status: int
     body: dict[str, Any] | None  # None when the body was not a JSON object (HTML, truncated JSON…)
     headers: Mapping[str, str] = field(default_factory=dict)
+
+    def header(self, name: str) -> str | None:
+        """A header by name, whatever its case on the wire (HTTP/2 and many proxies send lower case)."""
+        wanted = name.lower()
+        return next((value for key, value in self.headers.items() if key.lower() == wanted), None)
+
+    @property
+    def retry_after_seconds(self) -> int | None:
+        """Retry-After as whole seconds, at least 1 (rounded up), for the caller's answer; None when absent or
+        unreadable. A date already past still means "wait": 1."""
+        seconds = parse_retry_after(self.header("Retry-After"))
+        return None if seconds is None else max(1, math.ceil(seconds))
 
     @property
     def status_code(self) -> int | None:
@@ -125,7 +144,7 @@ class MidtransTransport:
             if (
                 idempotent
                 and reply.effective_status in RETRYABLE_STATUSES
-                and self._pause_before_retry(attempt, retry_after=reply.headers.get("Retry-After"))
+                and self._pause_before_retry(attempt, retry_after=reply.header("Retry-After"))
             ):
                 continue
             return reply
@@ -168,7 +187,7 @@ class MidtransTransport:
             return False
         cap = min(self._retry.max_delay_seconds, self._retry.base_delay_seconds * 2 ** (attempt - 1))
         delay = self._jitter() * cap  # full jitter
-        server_wait = _retry_after_seconds(retry_after)
+        server_wait = parse_retry_after(retry_after)
         if server_wait is not None:
             delay = max(delay, server_wait)
         if self._deadline.remaining() - delay < MIN_CALL_SECONDS:
@@ -185,14 +204,18 @@ def _json_object(response: requests.Response) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
-def _retry_after_seconds(value: str | None) -> float | None:
-    if not value:
+def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
+    """A Retry-After header as seconds from now (0 for a date already past), at most MAX_RETRY_AFTER_SECONDS:
+    delta-seconds or an HTTP date (RFC 9110 §10.2.3). None when absent or neither (negative, "inf", text)."""
+    text = (value or "").strip()
+    if not text:
         return None
+    if _DELTA_SECONDS.fullmatch(text):
+        return min(float(text), MAX_RETRY_AFTER_SECONDS)
     try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    if when.tzinfo is None:  # "-0000": an HTTP date is always GMT
+        when = when.replace(tzinfo=UTC)
+    return min(max(0.0, when.timestamp() - now()), MAX_RETRY_AFTER_SECONDS)

@@ -4,11 +4,10 @@ verified token, so a body that tries to carry them (or anything else unexpected)
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     ConfigDict,
     Field,
     SecretStr,
@@ -16,9 +15,19 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.config import JsonDict, JsonValue
 
 from midtrans_native.errors import FailureReason
-from midtrans_native.models.common import ConversationId, CustomerMessageId, Environment, Locale, OptionalOrderId
+from midtrans_native.models.common import (
+    ConversationId,
+    CustomerMessageId,
+    DeferredModel,
+    Environment,
+    Locale,
+    OptionalOrderId,
+    matching,
+    whole_number,
+)
 
 # ---- agent routes -------------------------------------------------------------------------------
 #
@@ -33,22 +42,28 @@ from midtrans_native.models.common import ConversationId, CustomerMessageId, Env
 CONTEXT_FIELDS = ("conversation_id", "channel_type", "locale")
 
 
-class ToolArguments(BaseModel):
+class ToolArguments(DeferredModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ContextBody(BaseModel):
+class ContextBody(DeferredModel):
     """Context fields a REST body may still carry; a header that disagrees with one of them is a 422."""
 
     model_config = ConfigDict(extra="forbid")
 
     conversation_id: ConversationId | None = Field(
-        default=None, description="Deprecated in the body: send the X-Conversation-Id header"
+        default=None,
+        description="Deprecated in the body: send the X-Conversation-Id header (when both are sent they must agree)",
+        json_schema_extra={"deprecated": True},
     )
-    locale: Locale | None = Field(default=None, description="Deprecated in the body: send Accept-Language")
+    locale: Locale | None = Field(
+        default=None,
+        description="Deprecated in the body: send Accept-Language (when both are sent they must agree)",
+        json_schema_extra={"deprecated": True},
+    )
 
 
-class ResolvedContext(BaseModel):
+class ResolvedContext(DeferredModel):
     """The context an agent action runs with, resolved from the platform's headers and the body."""
 
     model_config = ConfigDict(extra="forbid")
@@ -77,7 +92,7 @@ class PaymentStatusRequest(PaymentStatusArguments, AgentRequest):
     pass
 
 
-class PaymentDetails(BaseModel):
+class PaymentDetails(DeferredModel):
     order_id: str
     transaction_id: str | None
     transaction_status: str = Field(description="Midtrans transaction_status, lower-case")
@@ -89,11 +104,15 @@ class PaymentDetails(BaseModel):
     settlement_time: str | None
 
 
-class AgentResponse(BaseModel):
+class AgentResponse(DeferredModel):
     outcome: str
     message: str = Field(description="Customer-ready text in the requested locale")
     locale: Locale
     failure_reason: FailureReason | None = None
+    retry_after_seconds: int | None = Field(
+        default=None,
+        description="With failure_reason rate_limited: seconds to wait before trying again, when Midtrans said",
+    )
 
 
 class PaymentStatusResponse(AgentResponse):
@@ -145,7 +164,9 @@ class DecisionRequest(DecisionArguments, ResolvedContext):
 
 
 class CancellationResponse(AgentResponse):
-    outcome: Literal["confirmation_required", "not_eligible", "needs_order_id", "not_found", "failed"]
+    outcome: Literal[
+        "confirmation_required", "not_eligible", "needs_order_id", "not_found", "failed", "already_requested"
+    ]
     order_id: str | None = None
     transaction_status: str | None = None
     confirmation_id: str | None = Field(default=None, description="Send the customer's answer to .../decision")
@@ -160,7 +181,10 @@ class CancellationDecisionResponse(AgentResponse):
     replayed: bool = Field(default=False, description="True when this repeats the first decision's result")
 
 
-RefundAmount = Annotated[int, Field(strict=True, gt=0, le=999_999_999_999, description="Whole rupiah")]
+MAX_RUPIAH = 999_999_999_999
+RefundAmount = Annotated[
+    int, Field(gt=0, le=MAX_RUPIAH, description="Whole rupiah"), whole_number(1, MAX_RUPIAH, " (rupiah, no decimals)")
+]
 _Reason = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
@@ -220,24 +244,68 @@ class RefundDecisionResponse(AgentResponse):
 
 # ---- admin routes -------------------------------------------------------------------------------
 
-_Key = Annotated[str, StringConstraints(min_length=8, max_length=200, pattern=r"^[A-Za-z0-9_\-:.]+$")]
-_OptionalId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-.]+$")]
+# Midtrans publishes no character set for its keys and secrets. Every published one is printable ASCII without
+# spaces (server keys SB-Mid-server-… / Mid-server-…, client keys SB-Mid-client-…: docs/midtrans-behaviour.md §2-3),
+# and a secret goes into an HTTP Basic auth header (Latin-1) or an HMAC key: anything else is refused here, never
+# at the first call to Midtrans. The messages name the rule, never the value.
+CREDENTIAL_PATTERN = r"^[!-~]+$"
+CREDENTIAL_RULE = "must be printable ASCII characters without spaces (as Midtrans keys are, e.g. SB-Mid-server-…)"
+_KEY_PATTERN = r"^[A-Za-z0-9_\-:.]+$"
+_ID_PATTERN = r"^[A-Za-z0-9_\-.]+$"
+_Key = Annotated[
+    str,
+    StringConstraints(min_length=8, max_length=200, pattern=_KEY_PATTERN),
+    matching(_KEY_PATTERN, "key_format", "must be letters, digits, '_', '-', ':' or '.' (as in SB-Mid-client-…)"),
+]
+_OptionalId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=_ID_PATTERN),
+    matching(_ID_PATTERN, "id_format", "must be letters, digits, '_', '-' or '.'"),
+]
 
 
-class BiSnapConnect(BaseModel):
+def _secret(min_length: int, max_length: int, description: str | None = None) -> Any:
+    """A SecretStr field's constraints. SecretStr takes no `pattern` constraint: the pattern is put into the
+    schema as it is and checked on the plain text first (a message that never contains the value)."""
+    return Field(
+        min_length=min_length,
+        max_length=max_length,
+        description=description,
+        json_schema_extra={"pattern": CREDENTIAL_PATTERN},
+    )
+
+
+_SecretText = matching(CREDENTIAL_PATTERN, "secret_format", CREDENTIAL_RULE)
+# What load_pem_private_key reads: PEM armour around base64 lines (PKCS#8 or PKCS#1). Whether the base64 is an
+# unencrypted RSA key of at least 2048 bits no pattern can say: `format` names that rule, the validator checks it.
+PEM_PRIVATE_KEY_PATTERN = (
+    r"^[ \t\r\n]*-----BEGIN (RSA )?PRIVATE KEY-----\r?\n([A-Za-z0-9+/=]+\r?\n)+"
+    r"-----END (RSA )?PRIVATE KEY-----[ \t\r\n]*$"
+)
+PEM_PRIVATE_KEY_FORMAT = "pem-rsa-private-key"
+
+
+class BiSnapConnect(DeferredModel):
     """BI-SNAP credentials from the Midtrans dashboard (Settings > Access Keys, Payment BI SNAP)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    client_id: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-.]+$")]
-    client_secret: Annotated[SecretStr, Field(min_length=8, max_length=256)]
+    client_id: _OptionalId
+    client_secret: Annotated[SecretStr, _secret(8, 256), _SecretText]
     private_key: Annotated[
         SecretStr,
-        Field(min_length=100, max_length=8192, description="RSA private key: PEM, unencrypted, ≥ 2048 bits"),
+        Field(
+            min_length=100,
+            max_length=8192,
+            description="RSA private key: PEM, unencrypted, ≥ 2048 bits",
+            json_schema_extra={"pattern": PEM_PRIVATE_KEY_PATTERN, "format": PEM_PRIVATE_KEY_FORMAT},
+        ),
     ]
-    channel_id: Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")] = Field(
-        description="CHANNEL-ID from the credential exchange: 5 digits"
-    )
+    channel_id: Annotated[
+        str,
+        StringConstraints(pattern=r"^[0-9]{5}$"),
+        matching(r"^[0-9]{5}$", "channel_id_format", "must be 5 digits"),
+    ] = Field(description="CHANNEL-ID from the credential exchange: 5 digits")
 
     @field_validator("private_key")
     @classmethod
@@ -250,14 +318,32 @@ class BiSnapConnect(BaseModel):
         return value
 
 
-class ConnectRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _connect_rules() -> list[JsonValue]:
+    """Rules across ConnectRequest's fields, for the schema: `_bisnap_needs_partner_and_merchant`, and the prefix
+    check of actions.connection (a 422 environment_mismatch for keys of the other environment: §2)."""
+    bisnap: JsonDict = {
+        "if": {"required": ["bisnap"], "properties": {"bisnap": {"type": "object"}}},
+        "then": {
+            "required": ["partner_id", "merchant_id"],
+            "properties": {"partner_id": {"type": "string"}, "merchant_id": {"type": "string"}},
+        },
+    }
+    rules: list[JsonValue] = [bisnap]
+    for environment, other in (("sandbox", ""), ("production", "SB-")):
+        refused: JsonDict = {"not": {"pattern": f"^{other}Mid-(?:server|client)-"}}
+        then: JsonDict = {"properties": {"server_key": refused, "client_key": refused}}
+        rules.append({"if": {"properties": {"environment": {"const": environment}}}, "then": then})
+    return rules
 
-    server_key: Annotated[SecretStr, Field(min_length=8, max_length=200)]
+
+class ConnectRequest(DeferredModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"allOf": _connect_rules()})
+
+    server_key: Annotated[SecretStr, _secret(8, 200), _SecretText]
     client_key: _Key
     environment: Environment
-    partner_id: _OptionalId | None = None
-    merchant_id: _OptionalId | None = None
+    partner_id: _OptionalId | None = Field(default=None, description="X-PARTNER-ID: required with bisnap")
+    merchant_id: _OptionalId | None = Field(default=None, description="Required with bisnap")
     bisnap: BiSnapConnect | None = Field(
         default=None,
         description="Optional BI-SNAP credentials: when given (with partner_id and merchant_id), status, cancel and "
@@ -272,7 +358,7 @@ class ConnectRequest(BaseModel):
         return self
 
 
-class ConnectionView(BaseModel):
+class ConnectionView(DeferredModel):
     """What an admin sees: never the key itself, only a masked form."""
 
     status: Literal["connected", "not_connected"]
@@ -291,7 +377,7 @@ class ConnectionView(BaseModel):
     updated_at: datetime | None = None
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(DeferredModel):
     error: str = Field(description="Stable machine-readable code")
     message: str = Field(description="Human-readable explanation")
     failure_reason: FailureReason | None = None
@@ -301,7 +387,7 @@ class ErrorResponse(BaseModel):
 # ---- the agent's native interface ---------------------------------------------------------------
 
 
-class ToolCatalog(BaseModel):
+class ToolCatalog(DeferredModel):
     """GET /v1/agent/tools: MCP tool definitions by default; OpenAI or Anthropic shapes on request."""
 
     tools: list[dict[str, object]] = Field(
@@ -310,7 +396,7 @@ class ToolCatalog(BaseModel):
     )
 
 
-class JsonRpcMessage(BaseModel):
+class JsonRpcMessage(DeferredModel):
     """POST /mcp answers JSON-RPC 2.0 (the MCP specification defines `result` per method)."""
 
     model_config = ConfigDict(extra="allow")

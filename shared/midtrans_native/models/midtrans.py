@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import ConfigDict, Field, SecretStr, field_validator
 
-from midtrans_native.models.common import Environment
+from midtrans_native.models.common import DeferredModel, Environment
 
 
-class MidtransRefund(BaseModel):
+class MidtransRefund(DeferredModel):
     model_config = ConfigDict(extra="ignore")
 
     refund_chargeback_id: int | str | None = None
@@ -20,7 +20,7 @@ class MidtransRefund(BaseModel):
     refund_key: str | None = None
 
 
-class TransactionStatus(BaseModel):
+class TransactionStatus(DeferredModel):
     """GET /v2/{id}/status when Midtrans found the transaction."""
 
     model_config = ConfigDict(extra="ignore")
@@ -51,7 +51,7 @@ class TransactionStatus(BaseModel):
         return int(self.gross_amount)
 
 
-class BiSnapCredentials(BaseModel):
+class BiSnapCredentials(DeferredModel):
     """A tenant's BI-SNAP credentials (docs/midtrans-behaviour.md §3). The secret and the private key stay SecretStr."""
 
     model_config = ConfigDict(frozen=True)
@@ -71,7 +71,7 @@ class BiSnapCredentials(BaseModel):
         return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
-class MidtransCredentials(BaseModel):
+class MidtransCredentials(DeferredModel):
     """Decrypted credentials, alive only for one invocation. SecretStr keeps the key out of reprs and logs.
 
     `bisnap` is set when the tenant connected BI-SNAP credentials: status, cancel and refund then go over

@@ -6,10 +6,17 @@ State machine, every transition a conditional write (docs/product-contract.md §
     pending ──claim──▶ executing ──complete──▶ done        (result kept, replayed to repeats)
        │                  │
        │                  └──release──▶ pending           (outcome unknown: a later confirm re-checks)
-       └──decline──▶ declined                              (result kept, replayed to repeats)
+       ├──decline──▶ declined                              (result kept, replayed to repeats)
+       └──supersede──▶ superseded                          (a newer prompt replaced it: never decidable)
 
 A claim also takes over an `executing` record whose lease ran out (the Lambda died mid-way). Every read
 checks `expires_at` itself: DynamoDB's TTL deletion lags by up to two days (and moto never deletes).
+
+One open prompt per (tenant, conversation, action, order): a pointer item (`recent#…`, the *slot*) names the
+prompt that conversation was last given. The slot only ever moves by a conditional write on the target it was
+read with (compare-and-set), after the prompt it named was superseded (pending → superseded, conditional) or had
+stopped being open; a prompt whose slot write lost is superseded before its id is shown to anyone. So of all the
+prompts ever shown for a slot, at most one can still be claimed.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from typing import Any, Literal
 from botocore.exceptions import ClientError
 
 Action = Literal["cancel", "refund"]
-State = Literal["pending", "executing", "done", "declined"]
+State = Literal["pending", "executing", "done", "declined", "superseded"]
 # How long the deleted-by-TTL record outlives its expiry, so a late duplicate "yes" still gets the replay.
 RETENTION_SECONDS = 7 * 24 * 3600
 
@@ -51,13 +58,39 @@ class Confirmation:
     def expired(self, now: float) -> bool:
         return now >= self.expires_at
 
+    def is_open(self, now: float) -> bool:
+        """Still answerable: pending or executing, and not expired."""
+        return self.state in ("pending", "executing") and not self.expired(now)
+
 
 @dataclass(frozen=True)
 class Refusal:
     """Why a claim or decline did not happen. `confirmation` is set when the caller may see it."""
 
-    reason: Literal["not_found", "other_conversation", "expired", "decided", "in_progress"]
+    reason: Literal["not_found", "other_conversation", "expired", "decided", "superseded", "in_progress"]
     confirmation: Confirmation | None = None
+
+
+@dataclass(frozen=True)
+class Slot:
+    """The pointer for one (tenant, conversation, action, order), as read: `target` is the compare-and-set token
+    (None: no pointer item yet), `confirmation` the prompt it names (None if there is none)."""
+
+    key: str
+    target: str | None
+    window_until: float
+    confirmation: Confirmation | None
+
+    def open(self, now: float) -> Confirmation | None:
+        """The prompt this conversation was given that can still be answered, if any."""
+        return self.confirmation if self.confirmation and self.confirmation.is_open(now) else None
+
+    def done(self, now: float, outcome: str) -> Confirmation | None:
+        """The confirmation whose decision ended with `outcome`, while the window after it is open."""
+        confirmation = self.confirmation
+        if confirmation is None or confirmation.state != "done" or self.window_until <= now:
+            return None
+        return confirmation if (confirmation.result or {}).get("outcome") == outcome else None
 
 
 class ConfirmationStore:
@@ -126,28 +159,124 @@ class ConfirmationStore:
     def now(self) -> float:
         return self._clock()
 
-    def remember_recent(self, confirmation: Confirmation, *, until: float) -> None:
-        """Point (tenant, conversation, action, order) at this confirmation until `until`, so a repeated
-        request in the same conversation gets this one back instead of a second prompt (dedupe window)."""
-        self._dynamodb.put_item(
-            TableName=self._table,
-            Item={
-                "confirmation_id": {"S": _recent_key(confirmation)},
-                "target": {"S": confirmation.confirmation_id},
-                "window_until": {"N": str(round(until, 3))},
-                "ttl": {"N": str(int(until) + RETENTION_SECONDS)},
-            },
-        )
-
-    def recent(self, *, cid: str, conversation_id: str, action: Action, order_id: str) -> Confirmation | None:
-        """The confirmation remembered for this (tenant, conversation, action, order), if its window is open."""
+    def slot(self, *, cid: str, conversation_id: str, action: Action, order_id: str) -> Slot:
+        """Read the pointer for (tenant, conversation, action, order) and the prompt it names (consistent reads)."""
         key = _RECENT.format(action=action, cid=cid, conversation_id=conversation_id, order_id=order_id)
         pointer = self._dynamodb.get_item(
             TableName=self._table, Key={"confirmation_id": {"S": key}}, ConsistentRead=True
         ).get("Item")
-        if not pointer or float(pointer["window_until"]["N"]) <= self._clock():
+        if not pointer:
+            return Slot(key=key, target=None, window_until=0.0, confirmation=None)
+        target = pointer["target"]["S"]
+        return Slot(
+            key=key, target=target, window_until=float(pointer["window_until"]["N"]), confirmation=self.get(target)
+        )
+
+    def open_prompt(
+        self,
+        slot: Slot,
+        *,
+        cid: str,
+        conversation_id: str,
+        action: Action,
+        order_id: str,
+        transaction_id: str | None,
+        amount: int | None,
+        locale: str,
+        ttl_seconds: int,
+        reason: str | None = None,
+        prompt_message_id: str | None = None,
+    ) -> Confirmation | None:
+        """A new prompt that becomes the slot's, or None when another request moved the slot since `slot` was
+        read (the caller reads it again). The record is written first and the slot second, so whoever reads the
+        slot finds its prompt; a record whose slot write lost is superseded at once, before anyone saw its id.
+        The prompt the slot named must no longer be open (superseded, decided or expired) — the caller's job."""
+        confirmation = self.create(
+            cid=cid,
+            conversation_id=conversation_id,
+            action=action,
+            order_id=order_id,
+            transaction_id=transaction_id,
+            amount=amount,
+            locale=locale,
+            ttl_seconds=ttl_seconds,
+            reason=reason,
+            prompt_message_id=prompt_message_id,
+        )
+        moved = self._move_slot(slot, confirmation.confirmation_id, until=confirmation.expires_at)
+        if not moved:
+            self.supersede(confirmation.confirmation_id)
             return None
-        return self.get(pointer["target"]["S"])
+        return confirmation
+
+    def supersede(self, confirmation_id: str) -> bool:
+        """pending → superseded: a newer prompt replaces this one, which can then never be confirmed or declined.
+        False when it was no longer pending (claimed, decided or superseded in the meantime)."""
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key={"confirmation_id": {"S": confirmation_id}},
+                UpdateExpression="SET #state = :superseded, superseded_at = :now REMOVE lease_until",
+                ConditionExpression="attribute_exists(confirmation_id) AND #state = :pending",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":superseded": {"S": "superseded"},
+                    ":pending": {"S": "pending"},
+                    ":now": {"N": str(round(self._clock(), 3))},
+                },
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def keep_done(self, confirmation: Confirmation, *, until: float) -> None:
+        """Keep the slot on this decided confirmation until `until` (the window after a refund or cancel), only
+        if the slot still names it: a prompt opened since keeps its slot."""
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key={"confirmation_id": {"S": _recent_key(confirmation)}},
+                UpdateExpression="SET window_until = :until, #ttl = :ttl",
+                ConditionExpression="#target = :target",
+                ExpressionAttributeNames={"#ttl": "ttl", "#target": "target"},
+                ExpressionAttributeValues={
+                    ":until": {"N": str(round(until, 3))},
+                    ":ttl": {"N": str(int(until) + RETENTION_SECONDS)},
+                    ":target": {"S": confirmation.confirmation_id},
+                },
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def _move_slot(self, slot: Slot, target: str, *, until: float) -> bool:
+        """Compare-and-set: point the slot at `target` only if it still names what it named when read."""
+        if slot.target is None:
+            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(confirmation_id)"}
+        else:
+            condition = {
+                "ConditionExpression": "#target = :seen",
+                "ExpressionAttributeNames": {"#target": "target"},
+                "ExpressionAttributeValues": {":seen": {"S": slot.target}},
+            }
+        try:
+            self._dynamodb.put_item(
+                TableName=self._table,
+                Item={
+                    "confirmation_id": {"S": slot.key},
+                    "target": {"S": target},
+                    "window_until": {"N": str(round(until, 3))},
+                    "ttl": {"N": str(int(until) + RETENTION_SECONDS)},
+                },
+                **condition,
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     def get(self, confirmation_id: str) -> Confirmation | None:
         item = self._dynamodb.get_item(
@@ -258,6 +387,11 @@ class ConfirmationStore:
             return _why_refused(_to_confirmation(old) if old else None, cid, conversation_id, now)
         return _to_confirmation(item)
 
+    def check(self, confirmation: Confirmation | None, *, cid: str, conversation_id: str) -> Refusal | None:
+        """Why this caller cannot decide on this (freshly read) confirmation now, or None if it may try: the
+        same verdicts a claim's conditional write reaches, without writing. The claim still decides."""
+        return decision_refusal(confirmation, cid, conversation_id, self._clock())
+
 
 # Pointer items share the table; their keys are not UUIDs, so the decision routes can never address them.
 _RECENT = "recent#{action}#{cid}#{conversation_id}#{order_id}"
@@ -272,16 +406,27 @@ def _recent_key(confirmation: Confirmation) -> str:
     )
 
 
-def _why_refused(old: Confirmation | None, cid: str, conversation_id: str, now: float) -> Refusal:
+def decision_refusal(old: Confirmation | None, cid: str, conversation_id: str, now: float) -> Refusal | None:
+    """In this order: who may see it (404, 403), a decision already taken (replayed), a newer prompt, expiry,
+    a decision running. None: pending (or executing with a lapsed lease) and not expired."""
     if old is None or old.cid != cid:
         return Refusal("not_found")  # another tenant's confirmation does not exist for this caller
     if old.conversation_id != conversation_id:
         return Refusal("other_conversation")
     if old.state in ("done", "declined"):
         return Refusal("decided", old)
+    if old.state == "superseded":
+        return Refusal("superseded", old)
     if old.expired(now):
         return Refusal("expired", old)
-    return Refusal("in_progress", old)
+    if old.state == "executing" and (old.lease_until is None or old.lease_until >= now):
+        return Refusal("in_progress", old)
+    return None
+
+
+def _why_refused(old: Confirmation | None, cid: str, conversation_id: str, now: float) -> Refusal:
+    """Why a conditional transition failed; a record that looks decidable lost to a concurrent writer."""
+    return decision_refusal(old, cid, conversation_id, now) or Refusal("in_progress", old)
 
 
 def _to_confirmation(item: dict[str, Any]) -> Confirmation:

@@ -6,16 +6,21 @@ to another tenant's item cannot be decrypted there. Only masked forms are ever s
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from botocore.exceptions import ClientError
 from pydantic import SecretStr
 
 from midtrans_native.models.common import Environment
 from midtrans_native.models.midtrans import BiSnapCredentials, MidtransCredentials
+from midtrans_native.stores.actions import ConfiguredAction, actions_from_index
 
 
 class BiSnapInput(Protocol):
@@ -57,6 +62,50 @@ def mask_key(key: str) -> str:
     return f"{prefix}****{tail}"
 
 
+# Everything `save` writes and `delete` removes; the action index (ActionStore) is not among them.
+_CONNECTION_ATTRIBUTES = (
+    "environment",
+    "#mode",
+    "credentials_ciphertext",
+    "masked_server_key",
+    "masked_client_key",
+    "updated_at",
+    "connected_at",
+    "partner_id",
+    "merchant_id",
+    "bisnap_client_id",
+    "bisnap_channel_id",
+)
+
+
+class DecryptedCredentials:
+    """Decrypted secrets per execution environment, at most `size` tenants, least recently used out first.
+    Keys are digests of the ciphertext: nothing here outlives a re-authorization, and nothing is ever written out."""
+
+    def __init__(self, size: int = 64) -> None:
+        self._size = size
+        self._entries: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: str, secrets: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self._entries[key] = secrets
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return secrets
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 @dataclass(frozen=True)
 class StoredConnection:
     cid: str
@@ -72,6 +121,16 @@ class StoredConnection:
     bisnap_channel_id: str | None = None
 
 
+@dataclass(frozen=True)
+class TenantRecord:
+    """One read of the tenant's connection item."""
+
+    cid: str
+    connection: StoredConnection | None  # None: not connected
+    ciphertext: bytes | None
+    actions: dict[str, ConfiguredAction] | None  # by action type; None: no index on the item (read the table)
+
+
 class ConnectionStore:
     def __init__(
         self,
@@ -80,36 +139,56 @@ class ConnectionStore:
         table_name: str,
         key_id: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        decrypted: DecryptedCredentials | None = None,
     ) -> None:
         self._dynamodb = dynamodb
         self._kms = kms
         self._table = table_name
         self._key_id = key_id
         self._clock = clock
+        self._decrypted = decrypted if decrypted is not None else DecryptedCredentials()
 
     @staticmethod
     def _context(cid: str) -> dict[str, str]:
         return {"tenant_id": cid, "purpose": "midtrans-credentials"}
 
+    def tenant(self, cid: str) -> TenantRecord:
+        """Everything an agent call needs, from one consistent read: the connection, its credentials' ciphertext
+        and the configured actions (docs/decisions.md D29)."""
+        item = self._get_item(cid) or {}
+        connected = "credentials_ciphertext" in item
+        index = item.get("action_index")
+        return TenantRecord(
+            cid=cid,
+            connection=_to_connection(item) if connected else None,
+            ciphertext=bytes(item["credentials_ciphertext"]["B"]) if connected else None,
+            actions=actions_from_index(index) if index is not None else None,
+        )
+
     def get(self, cid: str) -> StoredConnection | None:
-        item = self._get_item(cid)
-        return _to_connection(item) if item else None
+        return self.tenant(cid).connection
 
     def credentials(self, cid: str) -> tuple[StoredConnection, MidtransCredentials] | None:
         """The connection and its decrypted server key, or None when the tenant is not connected."""
-        item = self._get_item(cid)
-        if not item:
+        return self.credentials_of(self.tenant(cid))
+
+    def credentials_of(self, tenant: TenantRecord) -> tuple[StoredConnection, MidtransCredentials] | None:
+        """The tenant's decrypted credentials. Decrypted once per execution environment and ciphertext: the cache
+        key is a digest of the ciphertext (and tenant), so re-authorizing — new ciphertext — decrypts anew on the
+        very next call, and a disconnected tenant has no ciphertext to look up."""
+        if tenant.connection is None or tenant.ciphertext is None:
             return None
-        plaintext = self._kms.decrypt(
-            CiphertextBlob=item["credentials_ciphertext"]["B"],
-            EncryptionContext=self._context(cid),
-            KeyId=self._key_id,
-        )["Plaintext"]
-        secrets = json.loads(plaintext)
-        connection = _to_connection(item)
+        key = hashlib.sha256(tenant.cid.encode() + b"\0" + tenant.ciphertext).hexdigest()
+        secrets = self._decrypted.get(key)
+        if secrets is None:
+            plaintext = self._kms.decrypt(
+                CiphertextBlob=tenant.ciphertext, EncryptionContext=self._context(tenant.cid), KeyId=self._key_id
+            )["Plaintext"]
+            secrets = self._decrypted.put(key, json.loads(plaintext))
+        connection = tenant.connection
         bisnap = secrets.get("bisnap")
         return connection, MidtransCredentials(
-            cid=cid,
+            cid=tenant.cid,
             environment=connection.environment,
             server_key=SecretStr(secrets["server_key"]),
             bisnap=_bisnap_credentials(bisnap, connection) if bisnap else None,
@@ -171,11 +250,22 @@ class ConnectionStore:
         return _to_connection(item)
 
     def delete(self, cid: str) -> bool:
-        """Remove the tenant's credentials; say whether there were any."""
-        old = self._dynamodb.delete_item(TableName=self._table, Key={"cid": {"S": cid}}, ReturnValues="ALL_OLD").get(
-            "Attributes"
-        )
-        return bool(old)
+        """Remove the tenant's credentials; say whether there were any. The item itself stays, with the action
+        index (the admin's configured actions outlive a disconnect, as the actions table's items do)."""
+        try:
+            old = self._dynamodb.update_item(
+                TableName=self._table,
+                Key={"cid": {"S": cid}},
+                UpdateExpression="REMOVE " + ", ".join(_CONNECTION_ATTRIBUTES),
+                ConditionExpression="attribute_exists(cid)",
+                ExpressionAttributeNames={"#mode": "mode"},
+                ReturnValues="UPDATED_OLD",
+            ).get("Attributes")
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return bool(old and "credentials_ciphertext" in old)
 
     def _get_item(self, cid: str) -> dict[str, Any] | None:
         item: dict[str, Any] | None = self._dynamodb.get_item(

@@ -164,7 +164,7 @@ def test_unknown_and_unconfigured_tools_are_tool_errors(sim: MidtransSimulator) 
     unconfigured, unknown = mcp(script)
     # Not configured: a tool error naming the action; not a tool at all: the protocol's INVALID_PARAMS.
     assert unconfigured.is_error is True and "Request Refund" in text(unconfigured)
-    assert unknown.error.code == -32602 and "transfer_money" in unknown.error.message
+    assert unknown.error.code == -32602 and unknown.error.message == "Unknown tool"
     assert midtrans_calls(sim) == before
 
 

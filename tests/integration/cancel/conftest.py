@@ -58,9 +58,14 @@ def midtrans_post(sim: MidtransSimulator, path: str) -> dict[str, Any]:
     return dict(requests.post(f"{sim.base_url}{path}", headers=headers, timeout=5).json())
 
 
-def ask(order_id: str, conversation_id: str = "conv-2001", locale: str = "en") -> tuple[int, Any]:
+def ask(
+    order_id: str, conversation_id: str = "conv-2001", locale: str = "en", message_id: str | None = None
+) -> tuple[int, Any]:
     body = {"conversation_id": conversation_id, "order_id": order_id, "locale": locale}
-    return invoke("cancel_transaction", load_event("cancel_transaction.request_pending", body=body))
+    event = load_event("cancel_transaction.request_pending", body=body)
+    if message_id:
+        event["headers"]["x-customer-message-id"] = message_id
+    return invoke("cancel_transaction", event)
 
 
 def decide(
@@ -68,14 +73,47 @@ def decide(
     decision: str = "confirm",
     conversation_id: str = "conv-2001",
     claims: dict[str, str] | None = None,
+    locale: str | None = None,
+    message_id: str | None = None,
 ) -> tuple[int, Any]:
+    body: dict[str, Any] = {"decision": decision, "conversation_id": conversation_id}
+    if locale is not None:
+        body["locale"] = locale
     event = load_event(
-        "cancel_transaction.decide_confirm",
-        body={"decision": decision, "conversation_id": conversation_id},
-        path={"confirmation_id": confirmation_id},
-        claims=claims,
+        "cancel_transaction.decide_confirm", body=body, path={"confirmation_id": confirmation_id}, claims=claims
     )
+    if message_id:
+        event["headers"]["x-customer-message-id"] = message_id
     return invoke("cancel_transaction", event)
+
+
+def confirmations_for(table: str, action: str, conversation_id: str, order_id: str) -> list[dict[str, str]]:
+    """Every confirmation record (not the slot pointers) for one conversation and order: id and state."""
+    import boto3
+
+    items = boto3.client("dynamodb").scan(TableName=table)["Items"]
+    return [
+        {"confirmation_id": item["confirmation_id"]["S"], "state": item["state"]["S"]}
+        for item in items
+        if "state" in item
+        and item["action"]["S"] == action
+        and item["conversation_id"]["S"] == conversation_id
+        and item["order_id"]["S"] == order_id
+    ]
+
+
+def expire(table: str, confirmation_id: str) -> None:
+    """Move a confirmation's expiry into the past (TTL deletion lags: the record stays)."""
+    import time
+
+    import boto3
+
+    boto3.client("dynamodb").update_item(
+        TableName=table,
+        Key={"confirmation_id": {"S": confirmation_id}},
+        UpdateExpression="SET expires_at = :past",
+        ExpressionAttributeValues={":past": {"N": str(time.time() - 1)}},
+    )
 
 
 @pytest.fixture

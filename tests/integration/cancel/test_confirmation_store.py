@@ -117,3 +117,67 @@ def test_complete_refuses_a_record_that_is_not_executing(store: ConfirmationStor
     confirmation = new(store)
     with pytest.raises(ClientError, match="ConditionalCheckFailed"):
         store.complete(confirmation.confirmation_id, {"outcome": "cancelled"})
+
+
+# ---- superseding and the slot (one open prompt per tenant, conversation, action, order) -------------------
+
+SLOT = {"cid": "t1", "conversation_id": "c1", "action": "cancel", "order_id": "O-1"}
+PROMPT = {"transaction_id": "tx-1", "amount": None, "locale": "en", "ttl_seconds": 300}
+
+
+def test_a_superseded_confirmation_can_be_neither_claimed_nor_declined(store: ConfirmationStore) -> None:
+    confirmation = new(store)
+    assert store.supersede(confirmation.confirmation_id) is True
+    claimed = store.claim(confirmation.confirmation_id, **WHO, lease_seconds=35)
+    declined = store.decline(confirmation.confirmation_id, **WHO, result={"outcome": "declined"})
+    assert isinstance(claimed, Refusal) and claimed.reason == "superseded"
+    assert isinstance(declined, Refusal) and declined.reason == "superseded"
+    assert store.get(confirmation.confirmation_id).state == "superseded"  # type: ignore[union-attr]
+
+
+def test_only_a_pending_confirmation_can_be_superseded(store: ConfirmationStore) -> None:
+    claimed = new(store)
+    store.claim(claimed.confirmation_id, **WHO, lease_seconds=35)
+    assert store.supersede(claimed.confirmation_id) is False  # its "yes" is being carried out
+    assert store.get(claimed.confirmation_id).state == "executing"  # type: ignore[union-attr]
+    declined = new(store)
+    store.decline(declined.confirmation_id, **WHO, result={"outcome": "declined"})
+    assert store.supersede(declined.confirmation_id) is False
+    assert store.supersede("00000000-0000-4000-8000-000000000000") is False  # no such record: nothing created
+    assert store.get("00000000-0000-4000-8000-000000000000") is None
+
+
+def test_the_slot_moves_only_from_what_it_was_read_as(store: ConfirmationStore) -> None:
+    empty = store.slot(**SLOT)
+    assert empty.target is None and empty.confirmation is None
+    first = store.open_prompt(empty, **SLOT, **PROMPT)
+    assert first is not None
+    late = store.open_prompt(empty, **SLOT, **PROMPT)  # read the slot before `first` took it
+    assert late is None
+    now = store.slot(**SLOT)
+    assert now.target == first.confirmation_id and now.open(store.now()) == first
+    # The loser's record exists but was superseded before its id was returned: nobody can confirm it.
+    superseded = [c for c in _all_cancel_records(store) if c.confirmation_id != first.confirmation_id]
+    assert [c.state for c in superseded] == ["superseded"]
+    second = store.open_prompt(now, **SLOT, **PROMPT)  # from the current read it moves
+    assert second is not None and store.slot(**SLOT).target == second.confirmation_id
+
+
+def test_keep_done_never_takes_the_slot_back_from_a_newer_prompt(store: ConfirmationStore, clock: Clock) -> None:
+    first = store.open_prompt(store.slot(**SLOT), **SLOT, **PROMPT)
+    assert first is not None
+    store.claim(first.confirmation_id, **WHO, lease_seconds=35)
+    store.complete(first.confirmation_id, {"outcome": "cancelled"})
+    store.keep_done(first, until=clock.now + 600)
+    slot = store.slot(**SLOT)
+    assert slot.done(clock.now, "cancelled") == store.get(first.confirmation_id)
+    assert slot.done(clock.now, "refunded") is None and slot.done(clock.now + 601, "cancelled") is None
+    newer = store.open_prompt(slot, **SLOT, **PROMPT)
+    assert newer is not None
+    store.keep_done(first, until=clock.now + 600)  # a late window update for the old one
+    assert store.slot(**SLOT).target == newer.confirmation_id
+
+
+def _all_cancel_records(store: ConfirmationStore) -> list[Confirmation]:
+    items = deps.dynamodb_client().scan(TableName=store._table)["Items"]
+    return [store.get(item["confirmation_id"]["S"]) for item in items if "state" in item]  # type: ignore[misc]

@@ -18,11 +18,20 @@ def refunds_sent(simulator: MidtransSimulator, order_id: str) -> list[dict[str, 
     ]
 
 
-def ask(order_id: str, conversation_id: str = "conv-3001", amount: Any = None, locale: str = "en") -> tuple[int, Any]:
+def ask(
+    order_id: str,
+    conversation_id: str = "conv-3001",
+    amount: Any = None,
+    locale: str = "en",
+    message_id: str | None = None,
+) -> tuple[int, Any]:
     body: dict[str, Any] = {"conversation_id": conversation_id, "order_id": order_id, "locale": locale}
     if amount is not None:
         body["amount"] = amount
-    return invoke("request_refund", load_event("request_refund.request_full", body=body))
+    event = load_event("request_refund.request_full", body=body)
+    if message_id:
+        event["headers"]["x-customer-message-id"] = message_id
+    return invoke("request_refund", event)
 
 
 def decide(
@@ -31,11 +40,17 @@ def decide(
     conversation_id: str = "conv-3001",
     claims: dict[str, str] | None = None,
     amount: int | None = None,
+    locale: str | None = None,
+    message_id: str | None = None,
 ) -> tuple[int, Any]:
     body: dict[str, Any] = {"decision": decision, "conversation_id": conversation_id}
     if amount is not None:
         body["amount"] = amount
+    if locale is not None:
+        body["locale"] = locale
     event = load_event(
         "request_refund.decide_confirm", body=body, path={"confirmation_id": confirmation_id}, claims=claims
     )
+    if message_id:
+        event["headers"]["x-customer-message-id"] = message_id
     return invoke("request_refund", event)

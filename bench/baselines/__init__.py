@@ -1,0 +1,1 @@
+"""Reference handlers `make bench` measures ours against (never deployed)."""

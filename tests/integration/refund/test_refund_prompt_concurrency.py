@@ -1,0 +1,105 @@
+"""Concurrent refund requests in one conversation for one order: at most one prompt can ever be confirmed.
+
+The old pointer was a plain put after the record: twenty identical requests made up to twenty confirmable prompts
+(each a partial refund that fits the remainder could be sent). Now the slot moves by compare-and-set (D28)."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from midtrans_native import deps
+from midtrans_native.actions.request_refund import decide_refund, request_refund
+from midtrans_native.deadline import Deadline
+from midtrans_native.errors import RequestRefused
+from midtrans_native.midtrans.core_api import CoreApiClient
+from midtrans_native.midtrans.transport import MidtransTransport
+from midtrans_native.models.api import RefundDecisionRequest, RefundRequest
+from midtrans_native.models.common import Caller
+from midtrans_native.models.midtrans import MidtransCredentials
+from tests.conftest import FakeLambdaContext
+from tests.integration.cancel.conftest import confirmations_for
+
+from .conftest import refunds_sent
+
+CALLER = Caller(cid="tenant-demo", role="ai_agent", plan="ultimate")
+CARD = "ORDER-SETTLEMENT-CARD-001"  # gross 250,000
+REQUESTS = 20
+
+
+@pytest.fixture
+def core_api(sim):
+    def build(credentials: MidtransCredentials) -> CoreApiClient:
+        return CoreApiClient(MidtransTransport(requests.Session(), sim.base_url, credentials, Deadline(20)))
+
+    deps.refund_idempotency_config().register_lambda_context(FakeLambdaContext())
+    return build
+
+
+def race(core_api, amounts: list[int]) -> list[str]:
+    """Every amount asked at once; the confirmation ids shown (or the refusal's code)."""
+    start = threading.Barrier(len(amounts))
+
+    def ask(amount: int) -> str:
+        start.wait()
+        try:
+            answer = request_refund(
+                RefundRequest(conversation_id="conv-race", order_id=CARD, amount=amount),
+                CALLER,
+                connections=deps.connection_store(),
+                core_api=core_api,
+                confirmations=deps.confirmation_store(),
+                ttl_seconds=300,
+            )
+        except RequestRefused as refused:
+            return f"{refused.http_status}:{refused.error}"
+        assert answer.outcome == "confirmation_required", answer
+        assert answer.amount == amount
+        return answer.confirmation_id or ""
+
+    with ThreadPoolExecutor(len(amounts)) as pool:
+        return list(pool.map(ask, amounts))
+
+
+def confirm_all(core_api, ids: set[str]) -> list[str]:
+    outcomes = []
+    for confirmation_id in sorted(ids):
+        try:
+            answer = decide_refund(
+                RefundDecisionRequest(confirmation_id=confirmation_id, decision="confirm", conversation_id="conv-race"),
+                CALLER,
+                connections=deps.connection_store(),
+                core_api=core_api,
+                confirmations=deps.confirmation_store(),
+                send_refund=deps.refund_sender(),
+            )
+        except RequestRefused as refused:
+            outcomes.append(f"{refused.http_status}:{refused.error}")
+        else:
+            outcomes.append(answer.outcome)
+    return outcomes
+
+
+def test_twenty_identical_requests_share_one_prompt(sim, aws, core_api, serialized_dynamodb) -> None:
+    shown = set(race(core_api, [50000] * REQUESTS))
+    assert len(shown) == 1
+    records = confirmations_for(aws["ConfirmationsTable"], "refund", "conv-race", CARD)
+    assert [r["confirmation_id"] for r in records if r["state"] == "pending"] == list(shown)
+    assert confirm_all(core_api, shown) == ["refunded"]
+    assert [c["request_body"]["amount"] for c in refunds_sent(sim, CARD)] == [50000]
+
+
+def test_racing_amounts_leave_one_confirmable_prompt(sim, aws, core_api, serialized_dynamodb) -> None:
+    results = race(core_api, [50000, 60000] * (REQUESTS // 2))
+    shown = {r for r in results if ":" not in r}
+    assert shown and set(results) - shown <= {"409:decision_in_progress"}  # a loser may be told to retry
+    records = confirmations_for(aws["ConfirmationsTable"], "refund", "conv-race", CARD)
+    pending = [r["confirmation_id"] for r in records if r["state"] == "pending"]
+    assert len(pending) == 1 and {r["state"] for r in records} == {"pending", "superseded"}
+    # The agent tries every id it was shown: one refund, every other prompt refused as superseded.
+    outcomes = confirm_all(core_api, shown)
+    assert sorted(outcomes) == sorted(["refunded"] + ["409:confirmation_superseded"] * (len(shown) - 1))
+    assert len(refunds_sent(sim, CARD)) == 1
