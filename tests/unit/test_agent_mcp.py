@@ -369,7 +369,7 @@ def test_callbacks_are_per_request_and_never_seen_by_another_request(mode):
     assert run_client(tenant_b, mode, names)[0] == ["request_refund"]
 
     async def call_a_tool_of_a(client: Client) -> None:
-        with pytest.raises(MCPError, match="^Unknown tool$"):
+        with pytest.raises(MCPError, match=r"^Unknown tool$"):
             await client.call_tool("check_payment_status", {"order_id": "ORD-1"})
 
     run_client(tenant_b, mode, call_a_tool_of_a)
