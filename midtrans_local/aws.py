@@ -1,4 +1,5 @@
-"""Embedded AWS for the local stack: moto in-process, with the template's tables and keys created.
+"""AWS for the local stack: moto, either in-process (`EmbeddedAws`) or as a loopback server every worker
+process shares (`MotoServer`), with the template's tables and keys created.
 
 `create_resources_from_template` is also meant for tests that run their own `mock_aws()`: it creates
 the same DynamoDB tables (keys, indexes, TTL) and KMS keys/aliases that template.yaml declares.
@@ -8,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+import threading
+import urllib.request
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,21 @@ LOCAL_AWS_ENVIRONMENT = {
 }
 # A named profile or a custom endpoint would send clients away from moto.
 _UNSET_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB")
+
+
+def aws_client_environment(base: Mapping[str, str], endpoint_url: str) -> dict[str, str]:
+    """`base` (a process environment) with every AWS client sent to `endpoint_url` with dummy credentials: no
+    profile, no service-specific endpoint, nothing that could reach a real account."""
+    env = {
+        name: value
+        for name, value in base.items()
+        if name not in _UNSET_VARIABLES
+        and not name.startswith("AWS_ENDPOINT_URL")
+        and name not in ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+    }
+    env.update(LOCAL_AWS_ENVIRONMENT)
+    env["AWS_ENDPOINT_URL"] = endpoint_url
+    return env
 
 
 class EmbeddedAws:
@@ -59,10 +77,83 @@ class EmbeddedAws:
         self._saved = {}
 
 
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class _OneAtATime:
+    """A WSGI app that serves one request at a time, its response body read before the next starts.
+
+    moto's DynamoDB checks a condition and then writes, in Python, with no lock: two threads can both pass
+    `attribute_not_exists(pk)`. DynamoDB makes each single-item operation and each transaction atomic; serving
+    one request at a time gives moto the same guarantee (and costs little: moto answers in a millisecond or two).
+    """
+
+    def __init__(self, app: WsgiApp) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self._lock:
+            response = self._app(environ, start_response)
+            try:
+                return [b"".join(response)]
+            finally:
+                close = getattr(response, "close", None)
+                if close is not None:
+                    close()
+
+
+class MotoServer:
+    """moto's server on loopback for every worker process of the stack (`AWS_ENDPOINT_URL`), atomic per request.
+
+    What `moto.server.ThreadedMotoServer` does (werkzeug's threaded server around moto's dispatcher app), with
+    the app serialised by `_OneAtATime`, a short shutdown poll, and moto's state reset at start (its backends are
+    process-wide: a second stack in the same process must not find the first one's tables).
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.host = host
+        self.port = port
+        self.url = ""
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> str:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+        from werkzeug.serving import make_server
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+        app = _OneAtATime(DomainDispatcherApplication(create_backend_app))
+        # Threaded: a request waits for the lock, not for the accept loop; the backlog is werkzeug's 128.
+        self._server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)
+        self.url = f"http://{self.host}:{self._server.server_address[1]}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="moto-server", daemon=True
+        )
+        self._thread.start()
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST")  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - our own server
+            answer.read()
+        return self.url
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()  # serve_forever closes the socket when it returns
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+            self._thread = None
+
+
 def create_resources_from_template(
-    template: SamTemplate | Mapping[str, Any] | str | Path, *, region_name: str = LOCAL_REGION
+    template: SamTemplate | Mapping[str, Any] | str | Path,
+    *,
+    region_name: str = LOCAL_REGION,
+    endpoint_url: str | None = None,
 ) -> dict[str, str]:
-    """Create every KMS key, KMS alias and DynamoDB table of the template; call inside `mock_aws()`.
+    """Create every KMS key, KMS alias and DynamoDB table of the template: inside `mock_aws()`, or on the moto
+    server at `endpoint_url` (with dummy credentials).
 
     `template` is a SamTemplate, a decoded template dict or a path. Returns logical id → physical id:
     the key id for a key, the alias name for an alias, the logical id (the local table name) for a table.
@@ -74,7 +165,15 @@ def create_resources_from_template(
     else:
         sam = SamTemplate.load(template)
     physical_ids: dict[str, str] = {}
-    kms = boto3.client("kms", region_name=region_name)
+    client_options: dict[str, Any] = {"region_name": region_name}
+    if endpoint_url:
+        client_options |= {
+            "endpoint_url": endpoint_url,
+            "aws_access_key_id": LOCAL_AWS_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
+            "aws_secret_access_key": LOCAL_AWS_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
+            "aws_session_token": LOCAL_AWS_ENVIRONMENT["AWS_SESSION_TOKEN"],
+        }
+    kms = boto3.client("kms", **client_options)
     for logical_id, resource in sam.resources_of_type("AWS::KMS::Key").items():
         props = sam.resolve(resource.get("Properties") or {}, physical_ids)
         options = {k: props[k] for k in ("Description", "KeyUsage", "KeySpec") if k in props}
@@ -86,7 +185,7 @@ def create_resources_from_template(
         props = sam.resolve(resource.get("Properties") or {}, physical_ids)
         kms.create_alias(AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"])
         physical_ids[logical_id] = props["AliasName"]
-    dynamodb = boto3.client("dynamodb", region_name=region_name)
+    dynamodb = boto3.client("dynamodb", **client_options)
     for logical_id, resource in sam.resources_of_type("AWS::DynamoDB::Table").items():
         props = sam.resolve(resource.get("Properties") or {}, physical_ids)
         dynamodb.create_table(**_create_table_arguments(logical_id, props))

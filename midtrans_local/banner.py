@@ -40,6 +40,10 @@ class BannerStack(Protocol):
     def template_path(self) -> Path: ...
     @property
     def template(self) -> SamTemplate: ...
+    @property
+    def aws_endpoint_url(self) -> str: ...
+    @property
+    def concurrency(self) -> int | None: ...
 
 
 DEMO_CURLS = (  # (method, path, role, body): shown when the template has the route
@@ -66,8 +70,19 @@ def banner(stack: BannerStack) -> str:
         "Midtrans native actions: local stack (no Docker)",
         f"  API       {stack.api_url}   routes from {stack.template_path}",
         f"  Midtrans  {midtrans}",
-        f"  AWS       moto in-process: {', '.join(sorted(stack.physical_ids)) or 'no resources'}",
     ]
+    resources = ", ".join(sorted(stack.physical_ids)) or "no resources"
+    if stack.concurrency is None:
+        lines += [
+            f"  AWS       moto in-process: {resources}",
+            "  Lambda    in-process, one invocation at a time (LOCAL_CONCURRENCY=0)",
+        ]
+    else:
+        lines += [
+            f"  AWS       moto server {stack.aws_endpoint_url} (one request at a time): {resources}",
+            f"  Lambda    worker processes, up to {stack.concurrency} per function (LOCAL_CONCURRENCY); "
+            "the log has a REPORT per invocation (worker, cold/warm, init_ms, duration_ms)",
+        ]
     if stack.seed_status is not None:
         lines.append(f"  Seed      tenant {tenant}: PUT /v1/connection -> {stack.seed_status}")
     if stack.bisnap_seed_status is not None:

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from midtrans_local.template import LOCAL_ACCOUNT_ID, LOCAL_REGION
+# From intrinsics, not template: a worker process imports this module, and template.py loads cfn-lint (~0.5 s).
+from midtrans_local.intrinsics import LOCAL_ACCOUNT_ID, LOCAL_REGION
 
 
 class FakeLambdaContext:

@@ -30,7 +30,9 @@ GATEWAY_MESSAGES = {
     401: "Unauthorized",
     404: "Not Found",
     413: "Request Entity Too Large",
+    429: "Too Many Requests",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 
 
@@ -202,6 +204,8 @@ class HttpApiServer(ThreadingHTTPServer):
     """A threaded HTTP server that passes every request, body read, to `target.handle_request`."""
 
     daemon_threads = True
+    # socketserver's default accept queue is 5: a burst of 16 clients already met resets and SYN retries (1 s).
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], target: HttpApiTarget) -> None:
         super().__init__(address, _HttpApiRequestHandler)

@@ -41,7 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     quiet_library_loggers()
     out = sys.stdout
-    stack = LocalStack.from_environment(args.template, port=0)
+    # One-shot, so in-process (no workers, no moto server): one cold start, in this process, as sam local invoke.
+    stack = LocalStack.from_environment(args.template, port=0, workers=False)
     # Like sam local invoke: whatever the function prints (Powertools logs, EMF metrics) goes to
     # stderr, so stdout holds only the response and can be piped into jq.
     with redirect_stdout(sys.stderr):

@@ -1,10 +1,13 @@
-"""End-to-end tier: `python -m midtrans_local.server` as a subprocess (exactly what `make run` starts),
-driven over loopback HTTP; Midtrans is the embedded simulator, steered through its control API."""
+"""End-to-end tier: `python -m midtrans_local.server` as a subprocess (exactly what `make run` starts: worker
+processes per function, a moto server), driven over loopback HTTP; Midtrans is the embedded simulator, steered
+through its control API."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -22,12 +25,30 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.e2e
 
 
+REPORT_LINE = re.compile(r"(?P<route>\S+ \S+) -> (?P<status>\d+) \(\w+, [\d.]+ ms\) REPORT (?P<fields>.*)$")
+
+
 @dataclass
 class RunningStack:
     api: str
     midtrans: str
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[str]  # the leader of its own process group (its workers are in it)
     output: list[str] = field(default_factory=list)
+    aws: str = ""  # the stack's moto server (AWS_ENDPOINT_URL of its workers)
+
+    def reports(self, function: str | None = None) -> list[dict[str, str]]:
+        """The stack's per-invocation REPORT lines so far, as dicts (route, status, function, worker, pid, start
+        = cold|warm, init_ms and import_ms when cold, duration_ms, wait_ms), optionally of one function."""
+        found = []
+        for line in list(self.output):
+            match = REPORT_LINE.search(line.rstrip())
+            if match is None:
+                continue
+            fields = dict(part.split("=", 1) for part in match.group("fields").split())
+            report = {"route": match.group("route"), "status": match.group("status"), **fields}
+            if function is None or report["function"] == function:
+                found.append(report)
+        return found
 
     def call(
         self,
@@ -66,22 +87,26 @@ def start_stack(extra_env: dict[str, str] | None = None) -> RunningStack:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        process_group=0,  # its own group: stop_stack (and the stop tests) can see that none of its processes is left
     )
     assert process.stdout is not None
     output: list[str] = []
     deadline = time.monotonic() + 60
     api = midtrans = None
+    aws = ""
     for line in process.stdout:
         output.append(line)
         if found := re.search(r"Midtrans\s+(http://127\.0\.0\.1:\d+)", line):
             midtrans = found.group(1)
+        if found := re.search(r"AWS\s+moto server (http://127\.0\.0\.1:\d+)", line):
+            aws = found.group(1)
         if line.startswith("LOCAL_STACK_READY "):
             api = line.split()[1].rstrip("/")
             break
         if time.monotonic() > deadline:
             break
     if not api or not midtrans:
-        process.kill()
+        _kill_group(process)
         raise RuntimeError("local stack did not start:\n" + "".join(output))
 
     def drain() -> None:  # the handlers log to stdout: keep reading, or a full pipe blocks the server
@@ -90,7 +115,7 @@ def start_stack(extra_env: dict[str, str] | None = None) -> RunningStack:
             output.append(line)
 
     threading.Thread(target=drain, daemon=True).start()
-    return RunningStack(api=api, midtrans=midtrans, process=process, output=output)
+    return RunningStack(api=api, midtrans=midtrans, process=process, output=output, aws=aws)
 
 
 def stop_stack(stack: RunningStack) -> None:
@@ -98,7 +123,14 @@ def stop_stack(stack: RunningStack) -> None:
     try:
         stack.process.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        stack.process.kill()
+        _kill_group(stack.process)
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    """SIGKILL the stack and whatever of its process group is left (its workers), and reap the stack."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import queue
+import random
 import re
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +38,7 @@ class ServerProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
+            process_group=0,  # the stack and its workers: one group, which must be gone after a stop
         )
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.output: list[str] = []
@@ -58,9 +63,16 @@ class ServerProcess:
         return self.process.wait(timeout=30)
 
     def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def group_is_gone(self) -> bool:
+        try:
+            os.killpg(self.process.pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
 
 
 def server_env(**extra: str) -> dict[str, str]:
@@ -138,3 +150,81 @@ def test_real_template_with_the_simulator_answers_the_banner_curls():
         assert server.stop(signal.SIGTERM) == 0
     finally:
         server.kill()
+
+
+def test_a_signal_during_the_start_stops_everything_within_5_s(midtrans):
+    """SIGTERM while the stack imports, starts moto and the simulator, or seeds through a cold worker."""
+    delay = random.uniform(0.5, 2.0)
+    server = ServerProcess(["--template", str(FIXTURE_TEMPLATE)], server_env(MIDTRANS_API_BASE_URL=midtrans.url))
+    try:
+        time.sleep(delay)
+        server.process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        code = server.process.wait(timeout=5)
+        while not server.group_is_gone() and time.monotonic() - signalled < 5:
+            time.sleep(0.05)
+        # Killed by the signal itself when it came before the handlers were installed (still importing): no worker
+        # nor server exists yet then.
+        assert code in (0, -signal.SIGTERM), code
+        assert server.group_is_gone() and time.monotonic() - signalled < 5, f"SIGTERM after {delay:.2f} s"
+    finally:
+        server.kill()
+
+
+# Run as its own process, a child subreaper: the stack's orphaned workers become its children, so it can tell
+# when they died and reap them (PID 1 of some containers never reaps, and zombies would pile up).
+KILLED_STACK_SCRIPT = """
+import contextlib, ctypes, json, os, subprocess, sys, threading, time
+import requests
+from midtrans_local.tokens import issue_dev_token
+template, midtrans_url, secret, issuer, audience = sys.argv[1:]
+ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+env = {**os.environ, "MIDTRANS_API_BASE_URL": midtrans_url, "LOCAL_JWT_SECRET": secret, "LOCAL_SEED_TENANT": ""}
+server = subprocess.Popen([sys.executable, "-m", "midtrans_local.server", "--port", "0", "--template", template],
+                          env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+api = next(line.split()[1] for line in server.stdout if line.startswith("LOCAL_STACK_READY "))
+threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
+headers = {"Authorization": "Bearer " + issue_dev_token("tenant-k", "ai_agent", secret=secret, issuer=issuer,
+                                                         audience=audience)}
+def call(seconds):
+    with contextlib.suppress(requests.RequestException):
+        answer = requests.post(api + "/v1/environment", json={"sleep": seconds}, headers=headers, timeout=30)
+        return answer.json()["pid"]
+both = [threading.Thread(target=lambda: pids.append(call(0.3))) for _ in range(2)]
+pids = []
+[t.start() for t in both]; [t.join() for t in both]
+threading.Thread(target=call, args=(1.5,), daemon=True).start()  # one of the two is busy when the stack dies
+time.sleep(0.3)
+server.kill()  # SIGKILL: the stack runs no handler, stops nothing
+server.wait()
+killed = time.monotonic()
+dead = {}
+while len(dead) < len(set(pids)) and time.monotonic() - killed < 3:
+    for pid in set(pids) - set(dead):
+        with contextlib.suppress(ChildProcessError):
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                dead[pid] = round(time.monotonic() - killed, 2)
+    time.sleep(0.02)
+print(json.dumps({"workers": sorted(set(pids)), "dead_after_s": dead}))
+"""
+
+
+SECRET = "killed-stack-secret-long-enough-for-hs256"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_CHILD_SUBREAPER is Linux's")
+def test_workers_die_with_a_stack_killed_without_a_chance_to_stop_them(midtrans):
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_STACK_SCRIPT, str(FIXTURE_TEMPLATE), midtrans.url, SECRET, ISSUER, AUDIENCE],
+        cwd=ROOT,
+        env=server_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(seen["workers"]) == 2, seen  # one idle, one in the middle of an invocation
+    assert sorted(int(pid) for pid in seen["dead_after_s"]) == seen["workers"], seen
+    assert max(seen["dead_after_s"].values()) < 1.0, seen
