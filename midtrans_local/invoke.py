@@ -19,9 +19,34 @@ import traceback
 from collections.abc import Sequence
 from contextlib import redirect_stdout
 from pathlib import Path
+from typing import Any
 
 from midtrans_local.server import LocalStack, quiet_library_loggers
 from midtrans_local.template import DEFAULT_TEMPLATE_PATH
+
+# The functions' read timeout against the stack's own simulator: it answers in milliseconds, so 1 s is plenty,
+# and a fixture whose order stalls (events/create_payment_link.timeout.json) times out in seconds, not tens.
+# MIDTRANS_READ_TIMEOUT_SECONDS in the environment, or another Midtrans (MIDTRANS_API_BASE_URL), keeps the
+# template's.
+INVOKE_READ_TIMEOUT_SECONDS = "1"
+
+
+def invoke_stack(template: str | Path = DEFAULT_TEMPLATE_PATH) -> LocalStack:
+    """The stack `make invoke` runs a function in: in-process, configured by the environment, not started."""
+    overrides = {}
+    if not os.environ.get("MIDTRANS_READ_TIMEOUT_SECONDS") and not os.environ.get("MIDTRANS_API_BASE_URL"):
+        overrides["MIDTRANS_READ_TIMEOUT_SECONDS"] = INVOKE_READ_TIMEOUT_SECONDS
+    # One-shot, so in-process (no workers, no moto server): one cold start, in this process, as sam local invoke.
+    return LocalStack.from_environment(template, port=0, workers=False, function_environment=overrides)
+
+
+def invoke_event(stack: LocalStack, function: str, event: dict[str, Any]) -> Any:
+    """One invocation on a started `invoke_stack`: the handler's result (an exception propagates, as a function
+    error). KeyError names a function the template does not have."""
+    if function not in stack.template.functions:
+        known = ", ".join(stack.template.functions)
+        raise KeyError(f"no function {function} in {stack.template_path}; known: {known}")
+    return stack.invoke(function, event)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,8 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     quiet_library_loggers()
     out = sys.stdout
-    # One-shot, so in-process (no workers, no moto server): one cold start, in this process, as sam local invoke.
-    stack = LocalStack.from_environment(args.template, port=0, workers=False)
+    stack = invoke_stack(args.template)
     # Like sam local invoke: whatever the function prints (Powertools logs, EMF metrics) goes to
     # stderr, so stdout holds only the response and can be piped into jq.
     with redirect_stdout(sys.stderr):
@@ -52,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 known = ", ".join(stack.template.functions)
                 print(f"no function {args.function} in {args.template}; known: {known}", file=sys.stderr)
                 return 2
-            result = stack.invoke(args.function, event)
+            result = invoke_event(stack, args.function, event)
         except Exception as error:
             traceback.print_exc()
             error_json = {

@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
@@ -105,6 +105,7 @@ class LocalStack:
         seed_server_key: str | None = None,
         import_root: str | Path | None = None,
         concurrency: int | None = None,
+        function_environment: Mapping[str, str] | None = None,
     ) -> None:
         self.template_path = Path(template_path)
         self.port = port
@@ -124,6 +125,9 @@ class LocalStack:
         if concurrency is not None and concurrency < 1:
             raise ValueError("concurrency must be at least 1 (None: in-process)")
         self.concurrency = concurrency
+        # Set in every function's environment over the template's (e.g. `make invoke`'s short read timeout).
+        self.function_environment = dict(function_environment or {})
+        self.scenario_confirmations: list[str] = []  # ids of the decision fixtures' seeded confirmations
         self.aws_endpoint_url = ""  # the moto server's URL, with workers
         self._aws = EmbeddedAws()
         self._moto: MotoServer | None = None
@@ -141,7 +145,12 @@ class LocalStack:
 
     @classmethod
     def from_environment(
-        cls, template_path: str | Path, port: int | None = None, *, workers: bool = True
+        cls,
+        template_path: str | Path,
+        port: int | None = None,
+        *,
+        workers: bool = True,
+        function_environment: Mapping[str, str] | None = None,
     ) -> LocalStack:
         """A stack configured by PORT, MIDTRANS_API_BASE_URL, LOCAL_SEED_TENANT, LOG_LEVEL and (with `workers`)
         LOCAL_CONCURRENCY; `workers=False` runs the functions in-process whatever LOCAL_CONCURRENCY says."""
@@ -153,6 +162,7 @@ class LocalStack:
             seed_tenant=os.environ.get("LOCAL_SEED_TENANT", DEMO_TENANT),
             log_level=os.environ.get("LOG_LEVEL") or None,
             concurrency=concurrency,
+            function_environment=function_environment,
         )
 
     @property
@@ -392,6 +402,7 @@ class LocalStack:
             env["LOG_LEVEL"] = self._log_level
             if "POWERTOOLS_LOG_LEVEL" in env:
                 env["POWERTOOLS_LOG_LEVEL"] = self._log_level
+        env.update(self.function_environment)
         return env
 
     def _worker_environment(self, logical_id: str) -> dict[str, str]:
@@ -453,6 +464,21 @@ class LocalStack:
         if self.seed_status is not None and isinstance(self.simulator, BiSnapRegistry):
             bisnap_body = bisnap_demo_connection(self.simulator, self._seed_server_key, SEED_CLIENT_KEY)
             self.bisnap_seed_status = self._seed_tenant(BISNAP_DEMO_TENANT, bisnap_body)
+        self._seed_scenario_confirmations()
+
+    def _seed_scenario_confirmations(self) -> None:
+        """The decision fixtures' confirmations (midtrans_local.scenarios), for the seeded tenant: only with our
+        own simulator (it has their orders) and a connected tenant."""
+        table = self.physical_ids.get("ConfirmationsTable")
+        connected = self.seed_status is not None and 200 <= self.seed_status < 300
+        if self.seed_tenant is None or self._external_midtrans or table is None or not connected:
+            return
+        from midtrans_local.scenarios import seed_confirmations
+
+        self.scenario_confirmations = seed_confirmations(
+            table, self.seed_tenant, endpoint_url=self.aws_endpoint_url or None
+        )
+        logger.info("seed: tenant %s, %d scenario confirmations", self.seed_tenant, len(self.scenario_confirmations))
 
     def _seed_tenant(self, cid: str, connection: dict[str, Any]) -> int | None:
         status = self._seed_call("PUT", "/v1/connection", connection, cid)

@@ -13,7 +13,8 @@ from urllib.parse import unquote
 from midtrans_local.simulator.auth import SANDBOX_SERVER_KEY
 from midtrans_local.simulator.bisnap_registry import make_merchant
 from midtrans_local.simulator.replies import Reply, json_reply
-from midtrans_local.simulator.seed import BISNAP_SEEDED_ORDERS, SEEDED_ORDERS
+from midtrans_local.simulator.scenarios import SCENARIO_ORDERS
+from midtrans_local.simulator.seed import BISNAP_SEEDED_ORDERS, SCENARIO_SEEDED_ORDERS, SEEDED_ORDERS
 from midtrans_local.simulator.state import SimulatorState
 
 PREFIX = "/__simulator"
@@ -25,6 +26,8 @@ def handle(state: SimulatorState, method: str, raw_path: str, raw_body: bytes) -
         index = {
             "seeded_orders": dict(SEEDED_ORDERS),
             "bisnap_seeded_orders": dict(BISNAP_SEEDED_ORDERS),
+            "scenario_seeded_orders": dict(SCENARIO_SEEDED_ORDERS),
+            "scenario_orders": dict(SCENARIO_ORDERS),
             "base_url": state.base_url,
         }
         return json_reply(HTTPStatus.OK, index)

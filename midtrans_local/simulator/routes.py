@@ -15,6 +15,7 @@ from midtrans_local.simulator import bisnap, control, core_api, payment_links
 from midtrans_local.simulator.auth import environment_of, match_server_key
 from midtrans_local.simulator.faults import Fault
 from midtrans_local.simulator.replies import Reply, core_unauthorized, link_unauthorized, spring_error
+from midtrans_local.simulator.scenarios import scenario_fault
 from midtrans_local.simulator.state import SimulatorState
 
 # Matched against the *decoded* path, as Midtrans' gateway does: an order_id holding an encoded "/"
@@ -64,6 +65,7 @@ class App:
         if route.family in _FAULTED:
             with self.state.lock:
                 fault = self.state.faults.take(request.method, route.order_id, route.operation)
+            fault = fault or scenario_fault(route.order_id)
         if fault is not None and fault.delay_seconds > 0:
             time.sleep(fault.delay_seconds)  # outside the lock: other requests keep flowing
         if fault is not None and _short_circuits(fault):

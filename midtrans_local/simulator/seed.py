@@ -204,7 +204,39 @@ _BISNAP_SEEDS: tuple[_Seed, ...] = (
     ),
 )
 
+# Orders the scenario fixtures (events/*.decide_*.json) act on, through the confirmations the local stack seeds
+# for them: one order per fixture, so each fixture's outcome holds whatever ran before it.
+_SCENARIO_SEEDS: tuple[_Seed, ...] = (
+    _Seed(
+        "ORDER-SCENARIO-CANCEL-CONFIRM",
+        "GoPay pending: the cancel the decide_confirm fixture confirms",
+        "gopay",
+        "pending",
+    ),
+    _Seed(
+        "ORDER-SCENARIO-CANCEL-DECLINE",
+        "GoPay pending: the cancel the decide_decline fixture declines",
+        "gopay",
+        "pending",
+    ),
+    _Seed(
+        "ORDER-SCENARIO-REFUND-CONFIRM",
+        "GoPay settlement: the refund the decide_confirm fixture confirms",
+        "gopay",
+        "settlement",
+    ),
+    _Seed(
+        "ORDER-SCENARIO-REFUND-DECLINE",
+        "GoPay settlement: the refund the decide_decline fixture declines",
+        "gopay",
+        "settlement",
+    ),
+)
+
 SEEDED_ORDERS: Mapping[str, str] = MappingProxyType({seed.order_id: seed.description for seed in _SEEDS})
+SCENARIO_SEEDED_ORDERS: Mapping[str, str] = MappingProxyType(
+    {seed.order_id: seed.description for seed in _SCENARIO_SEEDS}
+)
 BISNAP_SEEDED_ORDERS: Mapping[str, str] = MappingProxyType({seed.order_id: seed.description for seed in _BISNAP_SEEDS})
 
 # Seeded refunds get ids below this; refunds made through the API count up from it.
@@ -220,7 +252,7 @@ def seeded_transactions(now: datetime) -> list[Transaction]:
     """Fresh copies of every seeded transaction, timed relative to `now` (GMT+7)."""
     transactions = []
     chargeback_id = 90001
-    for seed in _SEEDS + _BISNAP_SEEDS:
+    for seed in _SEEDS + _BISNAP_SEEDS + _SCENARIO_SEEDS:
         started = now - seed.age
         refunds = []
         for amount, reason, refund_key in seed.refunds:

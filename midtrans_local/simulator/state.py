@@ -60,6 +60,9 @@ class SimulatorState:
             self.order_id_by_transaction_id = {t.transaction_id: t.order_id for t in seeded}
             self.links = {}
             self.link_ids = set()
+            from midtrans_local.simulator.scenarios import seed_scenario_links  # imports this module
+
+            seed_scenario_links(self)
             self.faults = FaultBook()
             self.call_log = []
             self.bisnap.reset()

@@ -1,13 +1,15 @@
-"""Every file in events/ replayed through its handler, the way `make invoke` does it: the local stack
-in-process (moto tables from the template, the Midtrans simulator, tenant-demo connected)."""
+"""Every file in events/ replayed through its handler the way `make invoke` does it (midtrans_local.invoke's stack
+and call: in-process, moto tables from the template, the Midtrans simulator, tenant-demo connected, the scenario
+confirmations seeded), and each one's outcome is the one its name says."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
-from midtrans_local.server import LocalStack
+from midtrans_local.invoke import invoke_event, invoke_stack
 from midtrans_local.template import SamTemplate
 from tests.conftest import EVENTS, ROOT
 
@@ -21,79 +23,73 @@ FUNCTIONS = {
     "agent_tools": "AgentToolsFunction",
     "mcp_server": "McpFunction",
 }
-# file stem → (HTTP status, `outcome` / `status` / `error` the body must carry)
-EXPECTED = {
-    "check_payment_status.settlement": (200, "ok"),
-    "check_payment_status.pending_id": (200, "ok"),
-    "check_payment_status.not_found": (200, "not_found"),
-    "check_payment_status.needs_order_id": (200, "needs_order_id"),
-    "check_payment_status.invalid_order_id": (422, "invalid_request"),
-    "check_payment_status.malformed_body": (422, "invalid_request"),
-    "check_payment_status.human_agent_forbidden": (403, "forbidden"),
-    "check_payment_status.context_headers": (200, "ok"),
-    "check_payment_status.context_mismatch": (422, "invalid_request"),
-    "check_payment_status.missing_conversation": (422, "invalid_request"),
-    # Failure-named link fixtures fail only when a test injects a simulator fault; replayed plainly they succeed.
-    **{
-        f"create_payment_link.{name}": (200, "ok")
-        for name in (
-            "whatsapp",
-            "duplicate_order",
-            "web_chat",
-            "missing_items",
-            "timeout",
-            "midtrans_invalid",
-            "auth_error",
-            "rate_limited",
-            "api_error",
-        )
-    },
-    **{
-        f"create_payment_link.{name}": (422, "invalid_request")
-        for name in ("mismatched_sum", "negative_price", "html_item_name")
-    },
-    "cancel_transaction.request_pending": (200, "confirmation_required"),
-    "cancel_transaction.request_settled": (200, "not_eligible"),
-    "cancel_transaction.request_needs_order_id": (200, "needs_order_id"),
-    "cancel_transaction.request_not_found": (200, "not_found"),
-    # The fixtures carry a fixed confirmation id no store has: the decision is refused and nothing is sent.
-    "cancel_transaction.decide_confirm": (404, "confirmation_not_found"),
-    "cancel_transaction.decide_decline": (404, "confirmation_not_found"),
-    "cancel_transaction.decide_invalid_id": (422, "invalid_request"),
-    "request_refund.request_full": (200, "confirmation_required"),
-    "request_refund.request_partial": (200, "confirmation_required"),
-    "request_refund.request_va_not_eligible": (200, "not_eligible"),
-    "request_refund.request_pending_not_eligible": (200, "not_eligible"),
-    "request_refund.request_amount_too_large": (422, "amount_exceeds_remainder"),
-    "request_refund.request_fractional_amount": (422, "invalid_request"),
-    "request_refund.request_needs_order_id": (200, "needs_order_id"),
-    "request_refund.decide_confirm": (404, "confirmation_not_found"),
-    "request_refund.decide_decline": (404, "confirmation_not_found"),
-    "request_refund.decide_invalid_id": (422, "invalid_request"),
-    "actions.list": (200, None),
-    "actions.list_action_types": (200, None),
-    "agent_tools.list": (200, None),
-    "agent_tools.list_openai": (200, None),
-    "agent_tools.list_anthropic": (200, None),
-    "agent_tools.human_agent_forbidden": (403, "forbidden"),
-    "mcp_server.tools_list": (200, None),
-    "mcp_server.call_check_payment_status": (200, "ok"),  # the tool result's structuredContent.outcome
-    "mcp_server.human_agent_forbidden": (403, "forbidden"),
+# file stem → (HTTP status, `outcome` / `status` / `error` the body must carry, its `failure_reason` or None).
+# Every name says its outcome: the failures come from the simulator's scenario orders (ORDER-SCENARIO-TIMEOUT, …)
+# and the decisions from the confirmations the stack seeds for them (midtrans_local.scenarios), no setup here.
+EXPECTED: dict[str, tuple[int, str | None, str | None]] = {
+    "check_payment_status.settlement": (200, "ok", None),
+    "check_payment_status.pending_id": (200, "ok", None),
+    "check_payment_status.not_found": (200, "not_found", None),
+    "check_payment_status.needs_order_id": (200, "needs_order_id", None),
+    "check_payment_status.invalid_order_id": (422, "invalid_request", None),
+    "check_payment_status.malformed_body": (422, "invalid_request", None),
+    "check_payment_status.human_agent_forbidden": (403, "forbidden", None),
+    "check_payment_status.context_headers": (200, "ok", None),
+    "check_payment_status.context_mismatch": (422, "invalid_request", None),
+    "check_payment_status.missing_conversation": (422, "invalid_request", None),
+    "create_payment_link.whatsapp": (200, "ok", None),
+    "create_payment_link.web_chat": (200, "ok", None),
+    "create_payment_link.without_items": (200, "ok", None),
+    "create_payment_link.duplicate_order": (409, "order_id_taken", None),
+    "create_payment_link.timeout": (200, "failed", "timeout"),
+    "create_payment_link.midtrans_invalid": (200, "failed", "invalid_request"),
+    "create_payment_link.auth_error": (200, "failed", "auth_error"),
+    "create_payment_link.rate_limited": (200, "failed", "rate_limited"),
+    "create_payment_link.api_error": (200, "failed", "api_error"),
+    "create_payment_link.mismatched_sum": (422, "invalid_request", None),
+    "create_payment_link.negative_price": (422, "invalid_request", None),
+    "create_payment_link.html_item_name": (422, "invalid_request", None),
+    "cancel_transaction.request_pending": (200, "confirmation_required", None),
+    "cancel_transaction.request_settled": (200, "not_eligible", None),
+    "cancel_transaction.request_needs_order_id": (200, "needs_order_id", None),
+    "cancel_transaction.request_not_found": (200, "not_found", None),
+    "cancel_transaction.decide_confirm": (200, "cancelled", None),
+    "cancel_transaction.decide_decline": (200, "declined", None),
+    "cancel_transaction.decide_invalid_id": (422, "invalid_request", None),
+    "request_refund.request_full": (200, "confirmation_required", None),
+    "request_refund.request_partial": (200, "confirmation_required", None),
+    "request_refund.request_va_not_eligible": (200, "not_eligible", None),
+    "request_refund.request_pending_not_eligible": (200, "not_eligible", None),
+    "request_refund.request_amount_too_large": (422, "amount_exceeds_remainder", None),
+    "request_refund.request_fractional_amount": (422, "invalid_request", None),
+    "request_refund.request_needs_order_id": (200, "needs_order_id", None),
+    "request_refund.decide_confirm": (200, "refunded", None),
+    "request_refund.decide_decline": (200, "declined", None),
+    "request_refund.decide_invalid_id": (422, "invalid_request", None),
+    "actions.list": (200, None, None),
+    "actions.list_action_types": (200, None, None),
+    "agent_tools.list": (200, None, None),
+    "agent_tools.list_openai": (200, None, None),
+    "agent_tools.list_anthropic": (200, None, None),
+    "agent_tools.human_agent_forbidden": (403, "forbidden", None),
+    "mcp_server.tools_list": (200, None, None),
+    "mcp_server.call_check_payment_status": (200, "ok", None),  # the tool result's structuredContent.outcome
+    "mcp_server.human_agent_forbidden": (403, "forbidden", None),
     # The seeded tenant already has all four types: adding another is a conflict.
-    "actions.create_payment_link": (409, "action_type_taken"),
-    "actions.create_check_status": (409, "action_type_taken"),
-    "actions.create_later_phase": (422, "invalid_request"),
-    "actions.create_missing_fields": (422, "invalid_request"),
-    "actions.get": (404, "action_not_found"),
-    "actions.update": (404, "action_not_found"),
-    "actions.delete": (404, "action_not_found"),
-    "actions.agent_forbidden": (403, "forbidden"),
-    "connection.put_sandbox": (200, "connected"),
-    "connection.put_wrong_key": (400, "connection_failed"),
-    "connection.put_environment_mismatch": (422, "environment_mismatch"),
-    "connection.get": (200, "connected"),
-    "connection.ai_agent_forbidden": (403, "forbidden"),
-    "connection.delete": (200, "not_connected"),  # last: it disconnects tenant-demo
+    "actions.create_payment_link_taken": (409, "action_type_taken", None),
+    "actions.create_check_status_taken": (409, "action_type_taken", None),
+    "actions.create_later_phase": (422, "invalid_request", None),
+    "actions.create_missing_fields": (422, "invalid_request", None),
+    "actions.get_unknown": (404, "action_not_found", None),
+    "actions.update_unknown": (404, "action_not_found", None),
+    "actions.delete_unknown": (404, "action_not_found", None),
+    "actions.agent_forbidden": (403, "forbidden", None),
+    "connection.put_sandbox": (200, "connected", None),
+    "connection.put_wrong_key": (400, "connection_failed", "auth_error"),
+    "connection.put_environment_mismatch": (422, "environment_mismatch", None),
+    "connection.get": (200, "connected", None),
+    "connection.ai_agent_forbidden": (403, "forbidden", None),
+    "connection.delete": (200, "not_connected", None),  # last: it disconnects tenant-demo
 }
 
 
@@ -115,19 +111,25 @@ def test_replayed_functions_are_exactly_the_routed_ones() -> None:
     assert set(NOT_ROUTED.values()) == set(template.functions) - routed
 
 
-def test_every_event_replays_through_its_handler() -> None:
-    stack = LocalStack(template_path=str(ROOT / "template.yaml"), port=0, log_level="WARNING")
+def said(response: dict[str, Any]) -> tuple[int, str | None, str | None]:
+    body = json.loads(response["body"])
+    tool_result = (body.get("result") or {}).get("structuredContent") or {}  # MCP: a JSON-RPC response
+    outcome = body.get("outcome") or body.get("error") or body.get("status") or tool_result.get("outcome")
+    return response["statusCode"], outcome, body.get("failure_reason")
+
+
+def test_every_event_replays_to_the_outcome_its_name_says() -> None:
+    """`make invoke FUNCTION=… EVENT=events/<file>` for every file, through invoke's own stack and call (one start
+    for all: each fixture acts on its own order or confirmation, so none changes another's outcome)."""
+    stack = invoke_stack(ROOT / "template.yaml")
     stack.start()
     try:
         assert stack.seed_status == 200
+        assert len(stack.scenario_confirmations) == 4
         results = {}
         for name in EXPECTED:  # dict order: the disconnect runs last
             event = json.loads((EVENTS / f"{name}.json").read_text())
-            response = stack.invoke(FUNCTIONS[name.split(".")[0]], event)
-            body = json.loads(response["body"])
-            tool_result = (body.get("result") or {}).get("structuredContent") or {}  # MCP: a JSON-RPC response
-            said = body.get("outcome") or body.get("error") or body.get("status") or tool_result.get("outcome")
-            results[name] = (response["statusCode"], said)
+            results[name] = said(invoke_event(stack, FUNCTIONS[name.split(".")[0]], event))
     finally:
         stack.stop()
     assert results == EXPECTED

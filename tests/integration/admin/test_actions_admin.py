@@ -12,7 +12,7 @@ from tests.integration.conftest import invoke
 
 
 def create(body: dict, claims: dict | None = None):
-    return invoke("actions", load_event("actions.create_check_status", body=body, claims=claims))
+    return invoke("actions", load_event("actions.create_check_status_taken", body=body, claims=claims))
 
 
 def link_action(name: str = "Kirim link pembayaran") -> dict:
@@ -20,7 +20,7 @@ def link_action(name: str = "Kirim link pembayaran") -> dict:
 
 
 def test_create_list_get_update_delete(connected: str, aws) -> None:
-    status, created = invoke("actions", load_event("actions.create_payment_link"))
+    status, created = invoke("actions", load_event("actions.create_payment_link_taken"))
     # connected already configured all four types for tenant-demo: a second link action is refused
     assert (status, created["error"]) == (409, "action_type_taken")
     listed = invoke("actions", load_event("actions.list"))[1]["actions"]
@@ -32,12 +32,12 @@ def test_create_list_get_update_delete(connected: str, aws) -> None:
     }
     refund = next(a for a in listed if a["action_type"] == "request_refund")
     path = {"action_id": refund["action_id"]}
-    assert invoke("actions", load_event("actions.get", path=path))[1]["action_name"] == refund["action_name"]
-    status, updated = invoke("actions", load_event("actions.update", path=path))
+    assert invoke("actions", load_event("actions.get_unknown", path=path))[1]["action_name"] == refund["action_name"]
+    status, updated = invoke("actions", load_event("actions.update_unknown", path=path))
     assert (status, updated["action_name"]) == (200, "Refund (renamed)")
-    status, deleted = invoke("actions", load_event("actions.delete", path=path))
+    status, deleted = invoke("actions", load_event("actions.delete_unknown", path=path))
     assert (status, deleted) == (200, {"action_id": refund["action_id"], "deleted": True})
-    assert invoke("actions", load_event("actions.get", path=path))[0] == 404
+    assert invoke("actions", load_event("actions.get_unknown", path=path))[0] == 404
 
 
 def test_a_fresh_tenant_creates_an_action_with_defaults(aws, midtrans: responses.RequestsMock) -> None:
@@ -46,7 +46,7 @@ def test_a_fresh_tenant_creates_an_action_with_defaults(aws, midtrans: responses
     midtrans.get(PROBE, json=NOT_FOUND_BODY)
     claims = {"cid": "tenant-fresh"}
     assert invoke("connection", load_event("connection.put_sandbox", claims=claims))[0] == 200
-    status, created = invoke("actions", load_event("actions.create_payment_link", claims=claims))
+    status, created = invoke("actions", load_event("actions.create_payment_link_taken", claims=claims))
     assert status == 201 and created["action_type_label"] == "Create Payment Link"
     assert created["defaults"] == {
         "usage_limit": 1,
@@ -58,7 +58,7 @@ def test_a_fresh_tenant_creates_an_action_with_defaults(aws, midtrans: responses
 
 
 def test_saving_without_a_connection_is_refused_with_the_prd_copy(aws) -> None:
-    status, body = invoke("actions", load_event("actions.create_check_status"))
+    status, body = invoke("actions", load_event("actions.create_check_status_taken"))
     assert (status, body["error"]) == (409, "connection_required")
     assert body["message"] == "Midtrans connection required before saving."
 
@@ -119,7 +119,7 @@ def test_names_are_unique_per_tenant_whatever_the_case_or_spacing(aws, midtrans:
 def test_another_tenants_action_id_is_404_never_403(connected: str) -> None:
     listed = invoke("actions", load_event("actions.list"))[1]["actions"]
     path = {"action_id": listed[0]["action_id"]}
-    for name in ("actions.get", "actions.update", "actions.delete"):
+    for name in ("actions.get_unknown", "actions.update_unknown", "actions.delete_unknown"):
         status, body = invoke("actions", load_event(name, path=path, claims={"cid": "tenant-elsewhere"}))
         assert (status, body["error"]) == (404, "action_not_found"), name
     assert len(invoke("actions", load_event("actions.list"))[1]["actions"]) == 4
@@ -141,7 +141,7 @@ def test_disconnect_keeps_actions_and_reconnect_restores_them(connected: str, mi
 def test_an_unconfigured_action_type_is_refused_before_midtrans(connected: str, midtrans) -> None:
     listed = invoke("actions", load_event("actions.list"))[1]["actions"]
     status_action = next(a for a in listed if a["action_type"] == "check_payment_status")
-    invoke("actions", load_event("actions.delete", path={"action_id": status_action["action_id"]}))
+    invoke("actions", load_event("actions.delete_unknown", path={"action_id": status_action["action_id"]}))
     status, body = invoke("check_payment_status", load_event("check_payment_status.settlement"))
     assert (status, body["error"]) == (409, "action_not_configured")
     assert "Check Payment Status" in body["message"] and len(midtrans.calls) == 0

@@ -24,9 +24,9 @@ ADMIN_ROUTES = [
     ("connection", "connection.delete"),
     ("actions", "actions.list"),
     ("actions", "actions.create_later_phase"),
-    ("actions", "actions.get"),
-    ("actions", "actions.update"),
-    ("actions", "actions.delete"),
+    ("actions", "actions.get_unknown"),
+    ("actions", "actions.update_unknown"),
+    ("actions", "actions.delete_unknown"),
 ]
 ROLES = ["admin", "spv", "agent", "ai_agent"]
 

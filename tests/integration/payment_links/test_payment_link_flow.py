@@ -68,8 +68,8 @@ def test_web_chat_gets_a_text_with_the_link_and_a_generated_order_id(sim) -> Non
     )
 
 
-def test_missing_items_is_a_plain_amount_link(sim) -> None:
-    status, body = create("missing_items")
+def test_without_items_is_a_plain_amount_link(sim) -> None:
+    status, body = create("without_items")
 
     assert (status, body["outcome"]) == (200, "ok")
     [post] = link_calls(sim, "POST")
@@ -92,10 +92,19 @@ def test_asking_twice_returns_the_same_link_and_makes_one(sim, scenario: str, lo
     ]
 
 
-def test_the_duplicate_order_fixture_is_the_whatsapp_request_again(sim) -> None:
-    first = create("whatsapp")[1]
-    status, duplicate = create("duplicate_order")
-    assert (status, duplicate["payment_url"], duplicate["replayed"]) == (200, first["payment_url"], True)
+def test_the_duplicate_order_fixture_names_an_order_id_another_link_took(sim) -> None:
+    # ORDER-SCENARIO-LINK-TAKEN is seeded as a deactivated link: create 409, GET 404 — not ours to reuse.
+    status, body = create("duplicate_order")
+    assert (status, body["error"]) == (409, "order_id_taken")
+    calls = link_calls(sim, order_id="ORDER-SCENARIO-LINK-TAKEN")
+    assert [(c["method"], c["status"]) for c in calls] == [("POST", 409), ("GET", 404)]
+
+
+def plain(scenario: str, order_id: str) -> dict:
+    """A failure fixture's body on an ordinary order id: no built-in scenario failure, only injected faults."""
+    body = event_body(scenario)
+    body["transaction_details"]["order_id"] = order_id
+    return body
 
 
 def test_the_same_order_id_from_another_conversation_is_refused(sim) -> None:
@@ -108,11 +117,11 @@ def test_the_same_order_id_from_another_conversation_is_refused(sim) -> None:
 
 
 def test_the_same_order_id_with_another_amount_is_refused(sim) -> None:
-    create("missing_items")
-    changed = event_body("missing_items")
+    create("without_items")
+    changed = event_body("without_items")
     changed["transaction_details"]["gross_amount"] = 60000
 
-    status, body = create("missing_items", body=changed)
+    status, body = create("without_items", body=changed)
 
     assert (status, body["error"]) == (409, "order_id_taken")
     assert sim.payment_link("LINK-NOITEMS-001")["gross_amount"] == 50000
@@ -121,8 +130,9 @@ def test_the_same_order_id_with_another_amount_is_refused(sim) -> None:
 def test_a_timeout_then_a_retry_lands_on_the_link_the_lost_answer_created(sim) -> None:
     # Latency: Midtrans creates the link, but every answer comes after the 0.5 s read timeout.
     sim.add_fault(kind="latency", delay_seconds=1.0, order_id="LINK-TIMEOUT-001")
+    request = plain("timeout", "LINK-TIMEOUT-001")
 
-    status, body = create("timeout")
+    status, body = create("timeout", body=request)
 
     assert (status, body["outcome"], body["failure_reason"], body["message"]) == (
         200,
@@ -132,7 +142,7 @@ def test_a_timeout_then_a_retry_lands_on_the_link_the_lost_answer_created(sim) -
     )
     assert sim.payment_link("LINK-TIMEOUT-001") is not None  # it did land
     sim.clear_faults()
-    status, retry = create("timeout")
+    status, retry = create("timeout", body=request)
     assert (status, retry["outcome"], retry["replayed"]) == (200, "ok", True)
     assert retry["payment_url"] == sim.payment_link("LINK-TIMEOUT-001")["payment_link_url"]
     assert [c["status"] for c in link_calls(sim, "POST")][-1] == 409
@@ -142,7 +152,7 @@ def test_a_lost_answer_is_recovered_inside_one_request(sim) -> None:
     # The first POST is processed but answered 500; the transport's retry meets 409 and reads the link back.
     sim.add_fault(kind="status", status=500, order_id="LINK-APIERR-001", times=1, processed=True)
 
-    status, body = create("api_error")
+    status, body = create("api_error", body=plain("api_error", "LINK-APIERR-001"))
 
     assert (status, body["outcome"], body["replayed"]) == (200, "ok", True)
     calls = link_calls(sim, order_id="LINK-APIERR-001")
@@ -160,10 +170,10 @@ def test_a_lost_answer_is_recovered_inside_one_request(sim) -> None:
 def test_midtrans_failures_answer_with_the_prd_copy(
     sim, scenario: str, fault_status: int, reason: str, copy: str, log_output
 ) -> None:
-    order_id = event_body(scenario)["transaction_details"]["order_id"]
+    order_id = f"LINK-{scenario.upper().replace('_', '-')}-001"
     sim.add_fault(kind="status", status=fault_status, order_id=order_id)
 
-    status, body = create(scenario)
+    status, body = create(scenario, body=plain(scenario, order_id))
 
     assert (status, body["outcome"], body["failure_reason"], body["message"]) == (200, "failed", reason, copy)
     assert body.get("delivery") is None and sim.payment_link(order_id) is None
@@ -180,7 +190,7 @@ def test_a_rejected_server_key_is_an_auth_error(sim) -> None:
     )
     deps.connection_store().save("tenant-demo", wrong)
 
-    status, body = create("auth_error")
+    status, body = create("auth_error", body=plain("auth_error", "LINK-AUTH-001"))
 
     assert (status, body["outcome"], body["failure_reason"], body["message"]) == (
         200,
