@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import gc
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from midtrans_native import deps
 from midtrans_native.actions.manage_actions import (
@@ -22,8 +20,7 @@ from midtrans_native.actions.manage_actions import (
     list_actions,
     update_action,
 )
-from midtrans_native.api import ADMIN_ROLES, build_resolver, require_admin, route_responses
-from midtrans_native.deadline import start_invocation
+from midtrans_native.api import ADMIN_ROLES, build_resolver, http_lambda_handler, require_admin, route_responses
 from midtrans_native.models.admin import (
     ActionCreate,
     ActionDeleted,
@@ -33,7 +30,6 @@ from midtrans_native.models.admin import (
     ActionView,
 )
 from midtrans_native.models.context import LANGUAGE_HEADER, preferred_locale
-from midtrans_native.observability import logger, metrics, tracer
 
 ActionId = Annotated[UUID, Path(description="From the action list")]
 
@@ -113,12 +109,7 @@ def get_app() -> APIGatewayHttpResolver:
     return app
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    start_invocation(event)  # the answer's clock starts when API Gateway got the request
-    return get_app().resolve(event, context)
+lambda_handler = http_lambda_handler(get_app)
 
 
 # What the imports built lives as long as the execution environment: move it out of the collector's sight, so the

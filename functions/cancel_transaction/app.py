@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import gc
 from functools import cache
-from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from midtrans_native import agent_operations
 from midtrans_native.api import (
@@ -18,9 +15,9 @@ from midtrans_native.api import (
     agent_request,
     agent_tags,
     build_resolver,
+    http_lambda_handler,
     route_responses,
 )
-from midtrans_native.deadline import start_invocation
 from midtrans_native.models.api import (
     CancellationBody,
     CancellationDecisionResponse,
@@ -29,7 +26,6 @@ from midtrans_native.models.api import (
     DecisionBody,
     DecisionRequest,
 )
-from midtrans_native.observability import logger, metrics, tracer
 from midtrans_native.registry import CANCEL_TRANSACTION
 
 ASK, DECIDE = CANCEL_TRANSACTION.tools
@@ -72,12 +68,7 @@ def get_app() -> APIGatewayHttpResolver:
     return app
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    start_invocation(event)  # the answer's clock starts when API Gateway got the request
-    return get_app().resolve(event, context)
+lambda_handler = http_lambda_handler(get_app)
 
 
 # What the imports built lives as long as the execution environment: move it out of the collector's sight, so the

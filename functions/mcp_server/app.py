@@ -15,19 +15,15 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from mcp_types import CallToolResult, TextContent, Tool
 
 from midtrans_native import agent_mcp, deps
 from midtrans_native.actions.agent_tools import configured_tools, input_schema_named
 from midtrans_native.actions.gates import require_connected
 from midtrans_native.agent_operations import call_tool
-from midtrans_native.api import AGENT_ROLES, build_resolver, require_caller, route_responses
-from midtrans_native.deadline import start_invocation
+from midtrans_native.api import AGENT_ROLES, build_resolver, http_lambda_handler, require_caller, route_responses
 from midtrans_native.models.api import JsonRpcMessage
 from midtrans_native.models.context import LANGUAGE_HEADER, preferred_locale
-from midtrans_native.observability import logger, metrics, tracer
 
 
 def _responses() -> dict[int, Any]:
@@ -93,12 +89,7 @@ def get_app() -> APIGatewayHttpResolver:
     return app
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-@metrics.log_metrics
-@tracer.capture_lambda_handler(capture_response=False)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    start_invocation(event)  # the answer's clock starts when API Gateway got the request
-    return get_app().resolve(event, context)
+lambda_handler = http_lambda_handler(get_app)
 
 
 # What the imports built lives as long as the execution environment: move it out of the collector's sight, so the

@@ -22,7 +22,7 @@ import binascii
 import json
 import math
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from http import HTTPStatus
 from typing import Annotated, Any, Final, cast
 
@@ -33,15 +33,18 @@ from aws_lambda_powertools.event_handler.middlewares.openapi_validation import O
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.types import EventHandlerInstance
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.feature_flags.base import StoreProvider
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from midtrans_native.actions.gates import require_enabled
+from midtrans_native.deadline import start_invocation
 from midtrans_native.errors import RequestRefused
 from midtrans_native.models.api import CONFIRMATION_ID_DESCRIPTION, CONFIRMATION_ID_PATTERN, ErrorResponse
 from midtrans_native.models.common import Caller, Role, TenantId
 from midtrans_native.models.context import Resolved, platform_context, resolve_request
-from midtrans_native.observability import logger
+from midtrans_native.observability import logger, metrics, tracer
 from midtrans_native.registry import ActionTypeSpec
 
 ADMIN_ROLES = frozenset({"admin", "spv"})
@@ -444,3 +447,20 @@ def agent_request(
     """REST agent routes: the caller (authorization first), then the request with the platform's context."""
     caller = require_caller(app, AGENT_ROLES)
     return caller, resolve_request(given, platform_context(app.current_event.headers), request_model, **path)
+
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def http_lambda_handler(get_app: Callable[[], APIGatewayHttpResolver]) -> LambdaHandler:
+    """Every HTTP function's entry point: the request's arrival recorded for the answer's deadline, then the
+    function's resolver, inside the Powertools logger (correlation id, cold start), metrics flush and tracer."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+    @metrics.log_metrics
+    @tracer.capture_lambda_handler(capture_response=False)
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        start_invocation(event)  # the answer's clock starts when API Gateway got the request
+        return get_app().resolve(event, context)
+
+    return lambda_handler
