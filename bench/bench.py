@@ -233,8 +233,9 @@ def _interleaved(runs: int, modules: Sequence[str], measure: Callable[[str], flo
 # ---------------------------------------------------------------- cold import
 
 
-def _import_ms(module: str, env: dict[str, str], no_bytecode: bool = False) -> float:
-    command = [sys.executable, "-c", IMPORT_SNIPPET.format(module=module)]
+def _import_ms(module: str, env: dict[str, str], no_bytecode: bool = False, gc_off: bool = False) -> float:
+    snippet = IMPORT_SNIPPET.format(module=module)
+    command = [sys.executable, "-c", f"import gc; gc.disable(); {snippet}" if gc_off else snippet]
     with tempfile.TemporaryDirectory() as empty_cache:
         if no_bytecode:
             env = {**env, "PYTHONPYCACHEPREFIX": empty_cache}  # an empty cache: every module is compiled
@@ -251,8 +252,12 @@ def cold_imports(env: dict[str, str], runs: int = COLD_RUNS) -> list[Comparison]
         _import_ms(module, env)
     warm = _interleaved(runs, modules, lambda m: _import_ms(m, env))
     no_pyc = _interleaved(NO_PYC_RUNS, [OURS, HELLO], lambda m: _import_ms(m, env, no_bytecode=True))
+    # Our handlers import with the collector off (docs/decisions.md D30); the hello world as shipped does not. This
+    # row turns it off for both: what the imports themselves cost, the same trick on each side.
+    gc_off = _interleaved(runs, [OURS, HELLO], lambda m: _import_ms(m, env, gc_off=True))
     return [
         Comparison("cold import vs hello", warm[OURS], warm[HELLO], "range"),
+        Comparison("cold import, both with gc off (info)", gc_off[OURS], gc_off[HELLO], "range", goal=None),
         Comparison("cold import, peer vs hello (info)", warm[PEER], warm[HELLO], "range", goal=None),
         Comparison("cold import no .pyc vs hello (info)", no_pyc[OURS], no_pyc[HELLO], "range", goal=None),
     ]

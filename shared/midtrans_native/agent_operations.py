@@ -37,7 +37,7 @@ from midtrans_native.models.api import (
     RefundRequest,
     RefundResponse,
 )
-from midtrans_native.models.common import Caller
+from midtrans_native.models.common import Caller, Locale
 from midtrans_native.models.context import platform_context, resolve_request
 from midtrans_native.models.payment_links import (
     CreatePaymentLinkRequest,
@@ -49,12 +49,38 @@ from midtrans_native.registry import (
     CHECK_PAYMENT_STATUS,
     CREATE_PAYMENT_LINK,
     REQUEST_REFUND,
+    ActionTypeSpec,
     ToolSpec,
     find_tool,
 )
 from midtrans_native.settings import get_settings
+from midtrans_native.stores.confirmations import Action, ConfirmationStore
 
 Operation = Callable[[Any, Caller, LambdaContext | None, AgentGates | None], AgentResponse]
+
+
+def gated_confirmations(
+    caller: Caller, action: ActionTypeSpec, locale: Locale, gates: AgentGates, first_read: str | None
+) -> ConfirmationStore:
+    """The agent gates, then this request's confirmation store. The confirmation item the action reads first
+    (`first_read`: a prompt's slot, a decision's record) comes in the same round trip as the tenant's item, so a
+    warm prompt or decision reads DynamoDB once before its own writes (docs/decisions.md D29)."""
+    confirmations = deps.confirmation_store()
+    if first_read is not None:
+        gates.read_along(confirmations.table_name, confirmations.item_key(first_read))
+    require_agent(caller, action, locale, gates)
+    along = gates.item_read_along()
+    if first_read is not None and along is not None:
+        confirmations.read_ahead(first_read, along.item)
+    return confirmations
+
+
+def _slot_of(request: CancellationRequest | RefundRequest, caller: Caller, action: Action) -> str | None:
+    if request.order_id is None:
+        return None  # answered without any confirmation read
+    return ConfirmationStore.slot_key(
+        cid=caller.cid, conversation_id=request.conversation_id, action=action, order_id=request.order_id
+    )
 
 
 def check_payment_status(
@@ -101,14 +127,15 @@ def request_cancellation(
     gates: AgentGates | None = None,
 ) -> CancellationResponse:
     gates = gates or deps.agent_gates()
-    require_agent(caller, CANCEL_TRANSACTION, request.locale, gates)
+    slot = _slot_of(request, caller, "cancel")
+    confirmations = gated_confirmations(caller, CANCEL_TRANSACTION, request.locale, gates, slot)
     deadline = deps.deadline(lambda_context)
     return cancel_actions.request_cancellation(
         request,
         caller,
         connections=gates,
         core_api=partial(deps.core_api, deadline=deadline),
-        confirmations=deps.confirmation_store(),
+        confirmations=confirmations,
         ttl_seconds=get_settings().confirmation_ttl_seconds,
     )
 
@@ -120,14 +147,16 @@ def decide_cancellation(
     gates: AgentGates | None = None,
 ) -> CancellationDecisionResponse:
     gates = gates or deps.agent_gates()
-    require_agent(caller, CANCEL_TRANSACTION, request.locale or "en", gates)
+    confirmations = gated_confirmations(
+        caller, CANCEL_TRANSACTION, request.locale or "en", gates, request.confirmation_id
+    )
     deadline = deps.deadline(lambda_context)
     return cancel_actions.decide_cancellation(
         request,
         caller,
         connections=gates,
         core_api=partial(deps.core_api, deadline=deadline),
-        confirmations=deps.confirmation_store(),
+        confirmations=confirmations,
     )
 
 
@@ -138,14 +167,15 @@ def request_refund(
     gates: AgentGates | None = None,
 ) -> RefundResponse:
     gates = gates or deps.agent_gates()
-    require_agent(caller, REQUEST_REFUND, request.locale, gates)
+    slot = _slot_of(request, caller, "refund")
+    confirmations = gated_confirmations(caller, REQUEST_REFUND, request.locale, gates, slot)
     deadline = deps.deadline(lambda_context)
     return refund_actions.request_refund(
         request,
         caller,
         connections=gates,
         core_api=partial(deps.core_api, deadline=deadline),
-        confirmations=deps.confirmation_store(),
+        confirmations=confirmations,
         ttl_seconds=get_settings().confirmation_ttl_seconds,
     )
 
@@ -157,7 +187,7 @@ def decide_refund(
     gates: AgentGates | None = None,
 ) -> RefundDecisionResponse:
     gates = gates or deps.agent_gates()
-    require_agent(caller, REQUEST_REFUND, request.locale or "en", gates)
+    confirmations = gated_confirmations(caller, REQUEST_REFUND, request.locale or "en", gates, request.confirmation_id)
     deadline = deps.deadline(lambda_context)
     if lambda_context is not None:
         # Powertools sets the in-progress lock's expiry from the time this invocation has left.
@@ -167,7 +197,7 @@ def decide_refund(
         caller,
         connections=gates,
         core_api=partial(deps.core_api, deadline=deadline),
-        confirmations=deps.confirmation_store(),
+        confirmations=confirmations,
         send_refund=deps.refund_sender(),
     )
 

@@ -50,8 +50,11 @@ AGENT_GATES = {
     ("dynamodb:GetItem", "ConnectionsTable"),
     ("kms:Decrypt", "CredentialsKey"),
 }
-# The confirmation state machine of the types that move money (ConfirmationStore: no DeleteItem, TTL cleans up).
-CONFIRMATIONS = {(f"dynamodb:{action}", "ConfirmationsTable") for action in ("GetItem", "PutItem", "UpdateItem")}
+# The confirmation state machine of the types that move money (ConfirmationStore: no DeleteItem, TTL cleans up;
+# BatchGetItem: the first confirmation read comes with the tenant's, docs/decisions.md D29).
+CONFIRMATIONS = {
+    (f"dynamodb:{action}", "ConfirmationsTable") for action in ("BatchGetItem", "GetItem", "PutItem", "UpdateItem")
+}
 # Powertools idempotency around the one refund call: the refund type's function and MCP, which runs it too.
 IDEMPOTENCY_HOLDERS = {REQUEST_REFUND.function_id, MCP_FUNCTION}
 NAMESPACE = "MidtransNativeActions"
@@ -333,12 +336,12 @@ def test_grant_check_catches_missing_gates_and_misplaced_confirmations_and_idemp
     problems = grant_problems(mutable, ACTION_TYPES)
     assert problems == [
         "CheckPaymentStatusFunction moves no money but may use ConfirmationsTable: "
-        "[('dynamodb:GetItem', 'ConfirmationsTable'), ('dynamodb:PutItem', 'ConfirmationsTable'), "
-        "('dynamodb:UpdateItem', 'ConfirmationsTable')]",
+        "[('dynamodb:BatchGetItem', 'ConfirmationsTable'), ('dynamodb:GetItem', 'ConfirmationsTable'), "
+        "('dynamodb:PutItem', 'ConfirmationsTable'), ('dynamodb:UpdateItem', 'ConfirmationsTable')]",
         "CreatePaymentLinkFunction lacks the agent gates' [('kms:Decrypt', 'CredentialsKey')]",
         "CancelTransactionFunction moves money: its ConfirmationsTable grants must be "
-        "[('dynamodb:GetItem', 'ConfirmationsTable'), ('dynamodb:PutItem', 'ConfirmationsTable'), "
-        "('dynamodb:UpdateItem', 'ConfirmationsTable')], not []",
+        "[('dynamodb:BatchGetItem', 'ConfirmationsTable'), ('dynamodb:GetItem', 'ConfirmationsTable'), "
+        "('dynamodb:PutItem', 'ConfirmationsTable'), ('dynamodb:UpdateItem', 'ConfirmationsTable')], not []",
         "IdempotencyTable grants are held by ['ActionsFunction', 'McpFunction', 'RequestRefundFunction'], "
         "not ['McpFunction', 'RequestRefundFunction']",
     ]

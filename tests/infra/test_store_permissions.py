@@ -76,3 +76,17 @@ def test_the_action_index_writes_are_granted_where_actions_are_managed(repo_root
     assert {("dynamodb:UpdateItem", "ConnectionsTable"), ("dynamodb:GetItem", "ConnectionsTable")} <= grants[
         "ActionsFunction"
     ]
+
+
+def test_the_read_along_is_granted_where_confirmations_are_read(repo_root, grants):
+    """ConnectionStore.tenant_and_item reads the tenant's item and a confirmation item in one BatchGetItem (and
+    falls back to GetItem on that table for an unprocessed key). The scanner maps connections.py to its own table
+    only, so the confirmation side is checked by name: every function that runs confirmations may batch-read both."""
+    source = (repo_root / "shared" / "midtrans_native" / "stores" / "connections.py").read_text(encoding="utf-8")
+    assert "self._dynamodb.batch_get_item(" in source
+    for function in ("CancelTransactionFunction", "RequestRefundFunction", "McpFunction"):
+        assert {
+            ("dynamodb:BatchGetItem", "ConnectionsTable"),
+            ("dynamodb:BatchGetItem", "ConfirmationsTable"),
+            ("dynamodb:GetItem", "ConfirmationsTable"),
+        } <= grants[function], function

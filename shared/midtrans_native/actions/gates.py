@@ -5,7 +5,7 @@ before (`api.require_caller`), from the verified token only."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from aws_lambda_powertools.utilities.feature_flags.base import StoreProvider
 
@@ -21,11 +21,21 @@ from midtrans_native.stores.connections import StoredConnection, TenantRecord
 
 class TenantSource(Protocol):
     def tenant(self, cid: str) -> TenantRecord: ...
+    def tenant_and_item(
+        self, cid: str, table: str, key: dict[str, Any]
+    ) -> tuple[TenantRecord, dict[str, Any] | None]: ...
     def credentials_of(self, tenant: TenantRecord) -> tuple[StoredConnection, MidtransCredentials] | None: ...
 
 
 class ActionLookup(Protocol):
     def for_tenant(self, cid: str) -> list[ConfiguredAction]: ...
+
+
+@dataclass(frozen=True)
+class ReadAlong:
+    """An item read together with the tenant's (None: there is no such item)."""
+
+    item: dict[str, Any] | None
 
 
 @dataclass
@@ -38,10 +48,27 @@ class AgentGates:
     connections: TenantSource
     actions: ActionLookup
     _tenant: TenantRecord | None = field(default=None, repr=False)
+    _along: tuple[str, dict[str, Any]] | None = field(default=None, repr=False)
+    _along_read: ReadAlong | None = field(default=None, repr=False)
+
+    def read_along(self, table: str, key: dict[str, Any]) -> None:
+        """Have the tenant's read (if it has not happened yet) fetch this item too, in the same round trip: the
+        confirmation item a cancel or refund reads first. The gates still decide in their order; a request refused
+        before the tenant is read reads nothing."""
+        self._along = (table, key)
+
+    def item_read_along(self) -> ReadAlong | None:
+        """What `read_along` fetched, once; None when the tenant was read without it (the caller reads itself)."""
+        along, self._along_read, self._along = self._along_read, None, None
+        return along
 
     def tenant(self, cid: str) -> TenantRecord:
         if self._tenant is None or self._tenant.cid != cid:
-            self._tenant = self.connections.tenant(cid)
+            if self._along is None:
+                self._tenant = self.connections.tenant(cid)
+            else:
+                self._tenant, item = self.connections.tenant_and_item(cid, *self._along)
+                self._along, self._along_read = None, ReadAlong(item)
         return self._tenant
 
     def configured(self, tenant: TenantRecord) -> dict[str, ConfiguredAction]:

@@ -98,6 +98,35 @@ class ConfirmationStore:
         self._dynamodb = dynamodb
         self._table = table_name
         self._clock = clock
+        self._read_ahead: dict[str, dict[str, Any] | None] = {}
+
+    @property
+    def table_name(self) -> str:
+        return self._table
+
+    @staticmethod
+    def slot_key(*, cid: str, conversation_id: str, action: Action, order_id: str) -> str:
+        """The id of the pointer item `slot` reads first."""
+        return _RECENT.format(action=action, cid=cid, conversation_id=conversation_id, order_id=order_id)
+
+    @staticmethod
+    def item_key(key: str) -> dict[str, Any]:
+        """The DynamoDB key of a record (a confirmation id) or a pointer (a `slot_key`)."""
+        return {"confirmation_id": {"S": key}}
+
+    def read_ahead(self, key: str, item: dict[str, Any] | None) -> None:
+        """An item this request already read consistently (together with the tenant's, docs/decisions.md D29): the
+        next read of `key` uses it instead of asking DynamoDB. Once only: a read after a lost compare-and-set must
+        see the new state. Stores are built per request (`deps.confirmation_store`), never shared."""
+        self._read_ahead[key] = item
+
+    def _item(self, key: str) -> dict[str, Any] | None:
+        if key in self._read_ahead:
+            return self._read_ahead.pop(key)
+        item: dict[str, Any] | None = self._dynamodb.get_item(
+            TableName=self._table, Key=self.item_key(key), ConsistentRead=True
+        ).get("Item")
+        return item
 
     def create(
         self,
@@ -161,10 +190,8 @@ class ConfirmationStore:
 
     def slot(self, *, cid: str, conversation_id: str, action: Action, order_id: str) -> Slot:
         """Read the pointer for (tenant, conversation, action, order) and the prompt it names (consistent reads)."""
-        key = _RECENT.format(action=action, cid=cid, conversation_id=conversation_id, order_id=order_id)
-        pointer = self._dynamodb.get_item(
-            TableName=self._table, Key={"confirmation_id": {"S": key}}, ConsistentRead=True
-        ).get("Item")
+        key = self.slot_key(cid=cid, conversation_id=conversation_id, action=action, order_id=order_id)
+        pointer = self._item(key)
         if not pointer:
             return Slot(key=key, target=None, window_until=0.0, confirmation=None)
         target = pointer["target"]["S"]
@@ -279,9 +306,7 @@ class ConfirmationStore:
         return True
 
     def get(self, confirmation_id: str) -> Confirmation | None:
-        item = self._dynamodb.get_item(
-            TableName=self._table, Key={"confirmation_id": {"S": confirmation_id}}, ConsistentRead=True
-        ).get("Item")
+        item = self._item(confirmation_id)
         return _to_confirmation(item) if item else None
 
     def claim(

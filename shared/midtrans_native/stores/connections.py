@@ -155,15 +155,28 @@ class ConnectionStore:
     def tenant(self, cid: str) -> TenantRecord:
         """Everything an agent call needs, from one consistent read: the connection, its credentials' ciphertext
         and the configured actions (docs/decisions.md D29)."""
-        item = self._get_item(cid) or {}
-        connected = "credentials_ciphertext" in item
-        index = item.get("action_index")
-        return TenantRecord(
-            cid=cid,
-            connection=_to_connection(item) if connected else None,
-            ciphertext=bytes(item["credentials_ciphertext"]["B"]) if connected else None,
-            actions=actions_from_index(index) if index is not None else None,
+        return _tenant_record(cid, self._get_item(cid) or {})
+
+    def tenant_and_item(self, cid: str, table: str, key: dict[str, Any]) -> tuple[TenantRecord, dict[str, Any] | None]:
+        """The tenant's record and one item of another table in one round trip (a BatchGetItem, both reads
+        consistent): the confirmation item a cancel or refund reads first (docs/decisions.md D29)."""
+        own_key = {"cid": {"S": cid}}
+        answer = self._dynamodb.batch_get_item(
+            RequestItems={
+                self._table: {"Keys": [own_key], "ConsistentRead": True},
+                table: {"Keys": [key], "ConsistentRead": True},
+            }
         )
+        found = answer.get("Responses", {})
+        unprocessed = answer.get("UnprocessedKeys", {})
+        # DynamoDB may leave keys unprocessed (throttling) without an error; read those one by one.
+        own = next(iter(found.get(self._table, [])), None)
+        if self._table in unprocessed:
+            own = self._get_item(cid)
+        other = next(iter(found.get(table, [])), None)
+        if table in unprocessed:
+            other = self._dynamodb.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+        return _tenant_record(cid, own or {}), other
 
     def get(self, cid: str) -> StoredConnection | None:
         return self.tenant(cid).connection
@@ -272,6 +285,17 @@ class ConnectionStore:
             TableName=self._table, Key={"cid": {"S": cid}}, ConsistentRead=True
         ).get("Item")
         return item
+
+
+def _tenant_record(cid: str, item: dict[str, Any]) -> TenantRecord:
+    connected = "credentials_ciphertext" in item
+    index = item.get("action_index")
+    return TenantRecord(
+        cid=cid,
+        connection=_to_connection(item) if connected else None,
+        ciphertext=bytes(item["credentials_ciphertext"]["B"]) if connected else None,
+        actions=actions_from_index(index) if index is not None else None,
+    )
 
 
 def _to_connection(item: dict[str, Any]) -> StoredConnection:

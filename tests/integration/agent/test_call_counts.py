@@ -142,28 +142,29 @@ def counted(seen: Counter[str], call: Any) -> tuple[Any, Counter[str]]:
 
 
 def test_warm_prompts_and_decisions(sim: MidtransSimulator, aws_calls: Counter[str]) -> None:
-    """Reads: the tenant's item, plus the confirmation's own: the conversation's prompt slot (a prompt), the
-    confirmation (a decision). No KMS. Writes: the confirmation's state machine (and the refund's idempotency)."""
+    """Reads: one round trip (BatchGetItem) for the tenant's item and the confirmation item read first: the
+    conversation's prompt slot (a prompt), the confirmation (a decision). A replay also reads the prompt the slot
+    names. No KMS. Writes: the confirmation's state machine (and the refund's idempotency)."""
     status()  # a warm environment: credentials already decrypted
     ask_cancel = lambda: invoke("cancel_transaction", load_event("cancel_transaction.request_pending"))  # noqa: E731
     (code, body), seen = counted(aws_calls, ask_cancel)
     assert (code, body["outcome"]) == (200, "confirmation_required")
-    # connection + slot; the record, then the slot (compare-and-set)
-    assert seen == Counter({"dynamodb.GetItem": 2, "dynamodb.PutItem": 2})
+    # connection + slot in one batch; the record, then the slot (compare-and-set)
+    assert seen == Counter({"dynamodb.BatchGetItem": 1, "dynamodb.PutItem": 2})
     (code, replay), seen = counted(aws_calls, ask_cancel)
     assert replay["confirmation_id"] == body["confirmation_id"]
-    assert seen == Counter({"dynamodb.GetItem": 3})  # connection + slot + the prompt it names; nothing written
+    assert seen == Counter({"dynamodb.BatchGetItem": 1, "dynamodb.GetItem": 1})  # + the prompt it names; no writes
     decide = load_event("cancel_transaction.decide_confirm", path={"confirmation_id": body["confirmation_id"]})
     (code, decided), seen = counted(aws_calls, lambda: invoke("cancel_transaction", decide))
     assert (code, decided["outcome"]) == (200, "cancelled")
-    # connection + confirmation; claim, complete, the slot's done window
-    assert seen == Counter({"dynamodb.GetItem": 2, "dynamodb.UpdateItem": 3})
+    # connection + confirmation in one batch; claim, complete, the slot's done window
+    assert seen == Counter({"dynamodb.BatchGetItem": 1, "dynamodb.UpdateItem": 3})
 
     (code, body), seen = counted(aws_calls, lambda: invoke("request_refund", load_event("request_refund.request_full")))
     assert (code, body["outcome"]) == (200, "confirmation_required")
-    assert seen == Counter({"dynamodb.GetItem": 2, "dynamodb.PutItem": 2})
+    assert seen == Counter({"dynamodb.BatchGetItem": 1, "dynamodb.PutItem": 2})
     decide = load_event("request_refund.decide_confirm", path={"confirmation_id": body["confirmation_id"]})
     (code, decided), seen = counted(aws_calls, lambda: invoke("request_refund", decide))
     assert (code, decided["outcome"]) == (200, "refunded")
     # + Powertools idempotency: its record put, then its completion update
-    assert seen == Counter({"dynamodb.GetItem": 2, "dynamodb.UpdateItem": 4, "dynamodb.PutItem": 1})
+    assert seen == Counter({"dynamodb.BatchGetItem": 1, "dynamodb.UpdateItem": 4, "dynamodb.PutItem": 1})
