@@ -2,7 +2,8 @@
 process shares (`MotoServer`), with the template's tables and keys created.
 
 `create_resources_from_template` is also meant for tests that run their own `mock_aws()`: it creates
-the same DynamoDB tables (keys, indexes, TTL) and KMS keys/aliases that template.yaml declares.
+the same DynamoDB tables (keys, indexes, TTL), KMS keys/aliases and EventBridge buses that template.yaml declares
+(those whose Condition holds with the parameters' defaults).
 """
 
 from __future__ import annotations
@@ -152,11 +153,13 @@ def create_resources_from_template(
     region_name: str = LOCAL_REGION,
     endpoint_url: str | None = None,
 ) -> dict[str, str]:
-    """Create every KMS key, KMS alias and DynamoDB table of the template: inside `mock_aws()`, or on the moto
-    server at `endpoint_url` (with dummy credentials).
+    """Create every KMS key, KMS alias, DynamoDB table and EventBridge bus of the template: inside `mock_aws()`,
+    or on the moto server at `endpoint_url` (with dummy credentials). A resource whose `Condition` is false with
+    every parameter at its Default is skipped, as CloudFormation would skip it.
 
     `template` is a SamTemplate, a decoded template dict or a path. Returns logical id → physical id:
-    the key id for a key, the alias name for an alias, the logical id (the local table name) for a table.
+    the key id for a key, the alias name for an alias, the logical id (the local table or bus name) for a table
+    or a bus. A bus's !Ref is its name, as in AWS, so PLATFORM_EVENTS_BUS_NAME: !Ref Bus names the local bus.
     """
     if isinstance(template, SamTemplate):
         sam = template
@@ -174,19 +177,19 @@ def create_resources_from_template(
             "aws_session_token": LOCAL_AWS_ENVIRONMENT["AWS_SESSION_TOKEN"],
         }
     kms = boto3.client("kms", **client_options)
-    for logical_id, resource in sam.resources_of_type("AWS::KMS::Key").items():
+    for logical_id, resource in sam.created_resources_of_type("AWS::KMS::Key").items():
         props = sam.resolve(resource.get("Properties") or {}, physical_ids)
         options = {k: props[k] for k in ("Description", "KeyUsage", "KeySpec") if k in props}
         key_id = kms.create_key(**options)["KeyMetadata"]["KeyId"]
         if props.get("EnableKeyRotation"):
             kms.enable_key_rotation(KeyId=key_id)
         physical_ids[logical_id] = key_id
-    for logical_id, resource in sam.resources_of_type("AWS::KMS::Alias").items():
+    for logical_id, resource in sam.created_resources_of_type("AWS::KMS::Alias").items():
         props = sam.resolve(resource.get("Properties") or {}, physical_ids)
         kms.create_alias(AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"])
         physical_ids[logical_id] = props["AliasName"]
     dynamodb = boto3.client("dynamodb", **client_options)
-    for logical_id, resource in sam.resources_of_type("AWS::DynamoDB::Table").items():
+    for logical_id, resource in sam.created_resources_of_type("AWS::DynamoDB::Table").items():
         props = sam.resolve(resource.get("Properties") or {}, physical_ids)
         dynamodb.create_table(**_create_table_arguments(logical_id, props))
         ttl = props.get("TimeToLiveSpecification")
@@ -196,7 +199,7 @@ def create_resources_from_template(
                 TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
             )
         physical_ids[logical_id] = logical_id
-    for logical_id, resource in sam.resources_of_type("AWS::Serverless::SimpleTable").items():
+    for logical_id, resource in sam.created_resources_of_type("AWS::Serverless::SimpleTable").items():
         primary = sam.resolve((resource.get("Properties") or {}).get("PrimaryKey") or {"Name": "id"})
         key_type = {"String": "S", "Number": "N", "Binary": "B"}[primary.get("Type", "String")]
         dynamodb.create_table(
@@ -205,6 +208,11 @@ def create_resources_from_template(
             AttributeDefinitions=[{"AttributeName": primary["Name"], "AttributeType": key_type}],
             BillingMode="PAY_PER_REQUEST",
         )
+        physical_ids[logical_id] = logical_id
+    events = boto3.client("events", **client_options)
+    for logical_id in sam.created_resources_of_type("AWS::Events::EventBus"):
+        # Named after the logical id, as tables are (the template's Name is the stack's, e.g. <stack>-platform-events).
+        events.create_event_bus(Name=logical_id)
         physical_ids[logical_id] = logical_id
     logger.debug("created local AWS resources: %s", physical_ids)
     return physical_ids

@@ -44,6 +44,12 @@ class BannerStack(Protocol):
     def aws_endpoint_url(self) -> str: ...
     @property
     def concurrency(self) -> int | None: ...
+    @property
+    def notification_url(self) -> str | None: ...
+    @property
+    def simulator_notification_url(self) -> str | None: ...
+    @property
+    def platform_events_url(self) -> str: ...
 
 
 DEMO_CURLS = (  # (method, path, role, body): shown when the template has the route
@@ -90,6 +96,7 @@ def banner(stack: BannerStack) -> str:
             f"  Seed      tenant {BISNAP_DEMO_TENANT} (BI-SNAP: status, cancel, refund signed with a token): "
             f"PUT /v1/connection -> {stack.bisnap_seed_status}"
         )
+    lines += notification_lines(stack, tenant)
     lines += ["", "Routes:"]
     for route in stack.template.routes:
         auth = "JWT" if route.authorizer else "open"
@@ -123,6 +130,7 @@ def banner(stack: BannerStack) -> str:
     if curls:
         lines += ["", f"Try it (tokens valid {BANNER_TOKEN_TTL_SECONDS // 3600} h):", *curls]
     lines += mcp_client_config(stack, tenant)
+    lines += simulator_payment_curls(stack, tenant)
     lines += ["", f"LOCAL_STACK_READY {stack.api_url}"]
     return "\n".join(lines)
 
@@ -153,3 +161,40 @@ def mcp_client_config(stack: BannerStack, tenant: str) -> list[str]:
         "mcpServers": {"midtrans-native": {"type": "http", "url": f"{stack.api_url}{MCP_PATH}", "headers": headers}}
     }
     return ["", f"MCP client configuration ({tenant}'s AI agent, one conversation):", f"  {json.dumps(config)}"]
+
+
+def notification_lines(stack: BannerStack, tenant: str) -> list[str]:
+    """Where Midtrans' notifications for the seeded tenant go, and where the events they cause are delivered."""
+    lines = []
+    if stack.notification_url:
+        lines.append(f"  Notify    {tenant}'s notification URL {stack.notification_url}")
+        if stack.simulator_notification_url:
+            lines.append(
+                "            set as the simulator's Payment Notification URL: a payment there notifies the stack"
+            )
+    if stack.platform_events_url:
+        lines.append(
+            f"  Events    PLATFORM_EVENTS_URL on: every event on PlatformEventsBus is also POSTed to "
+            f"{stack.platform_events_url}"
+        )
+    else:
+        lines.append(
+            "  Events    PLATFORM_EVENTS_URL off: events stay in moto (set it to an HTTP receiver to see them, "
+            "docs/local-stack.md)"
+        )
+    return lines
+
+
+def simulator_payment_curls(stack: BannerStack, tenant: str) -> list[str]:
+    """The simulator's control routes that pay, settle and expire: each sends Midtrans' notification."""
+    if stack.simulator is None or not stack.simulator_notification_url:
+        return []
+    control = f"{stack.midtrans_base_url}/__simulator"
+    json_header = "-H 'Content-Type: application/json'"
+    return [
+        "",
+        f"Payments in the simulator (each notifies {tenant}; ORDER is a link's or a transaction's order_id):",
+        f'  curl -s -X POST {control}/payment-links/ORDER/pay {json_header} -d \'{{"payment_type":"gopay"}}\'',
+        f"  curl -s -X POST {control}/orders/ORDER/settle      # also: expire, deny, fail, confirm-refund, notify",
+        f"  curl -s {control}/notifications                    # every delivery and the stack's answer",
+    ]

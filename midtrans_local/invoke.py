@@ -46,7 +46,21 @@ def invoke_event(stack: LocalStack, function: str, event: dict[str, Any]) -> Any
     if function not in stack.template.functions:
         known = ", ".join(stack.template.functions)
         raise KeyError(f"no function {function} in {stack.template_path}; known: {known}")
-    return stack.invoke(function, event)
+    return stack.invoke(function, with_seeded_notification_token(stack, event))
+
+
+# events/midtrans_notifications.*.json address the seeded tenant's notification URL through this placeholder: the real
+# token is random and exists only once the stack has connected the tenant (LocalStack.notification_url).
+NOTIFICATION_TOKEN_PLACEHOLDER = "LocalNotifyToken0123456789abcdefghijklmnopq"  # noqa: S105 (a placeholder)
+
+
+def with_seeded_notification_token(stack: LocalStack, event: dict[str, Any]) -> dict[str, Any]:
+    token = (event.get("pathParameters") or {}).get("token")
+    if token != NOTIFICATION_TOKEN_PLACEHOLDER or not stack.notification_url:
+        return event
+    real = stack.notification_url.rsplit("/", 1)[-1]
+    replaced: dict[str, Any] = json.loads(json.dumps(event).replace(NOTIFICATION_TOKEN_PLACEHOLDER, real))
+    return replaced
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -125,7 +125,76 @@ def build_openapi(template_path: Path = REPO_ROOT / "template.yaml") -> dict[str
     _document_platform_headers(document)
     authorized = {(route.method.lower(), route.path) for route in template.routes if route.authorizer is not None}
     _document_gateway_answers(document, authorized)
+    _document_notifications(document, template, authorized)
     return document
+
+
+# Midtrans' HTTP notification as received (docs/midtrans-behaviour.md §12): the fields the service reads, others
+# allowed (Midtrans adds fields over time). The BI-SNAP notification's body is documented by its route description.
+MIDTRANS_NOTIFICATION_SCHEMA = {
+    "title": "MidtransNotification",
+    "description": "Midtrans' payment notification (a subset: Midtrans sends more fields, all accepted)",
+    "type": "object",
+    "properties": {
+        name: {"type": "string", "description": description}
+        for name, description in (
+            ("order_id", "The order; a purchase through a payment link may carry a suffix"),
+            ("status_code", 'As sent: "200", "201", "202"'),
+            ("gross_amount", 'As sent, with its decimals: "150000.00"'),
+            ("signature_key", "hex SHA-512(order_id + status_code + gross_amount + server key)"),
+            ("transaction_status", "A hint: the status is re-read from Midtrans"),
+            ("transaction_id", "Midtrans' id of the transaction"),
+        )
+    },
+    "required": ["order_id", "status_code", "gross_amount", "signature_key"],
+    "additionalProperties": True,
+}
+
+
+def _document_notifications(document: dict[str, Any], template: SamTemplate, authorized: set[tuple[str, str]]) -> None:
+    """The routes without the JWT authorizer (Midtrans' notifications) carry no security requirement and document
+    Midtrans' body; the events they publish are documented as an OpenAPI webhook: what the platform's messaging
+    endpoint receives (EventBridge's envelope around `PlatformEvent`)."""
+    from midtrans_native.models.notifications import PlatformEvent
+
+    for route in template.routes:
+        if (route.method.lower(), route.path) in authorized:
+            continue
+        operation = _operation(document, route.method, route.path)
+        operation["security"] = []
+        if route.path.endswith("{token}"):
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MidtransNotification"}}},
+            }
+    schemas = document["components"]["schemas"]
+    schemas["MidtransNotification"] = MIDTRANS_NOTIFICATION_SCHEMA
+    event_schema = PlatformEvent.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(event_schema.pop("$defs", {}))
+    schemas["PlatformEvent"] = event_schema
+    envelope = {
+        "type": "object",
+        "description": "EventBridge's event envelope (an API destination POSTs it as the body)",
+        "properties": {
+            "id": {"type": "string"},
+            "source": {"const": "midtrans-native"},
+            "detail-type": {"type": "string", "description": "= detail.event_type"},
+            "time": {"type": "string"},
+            "detail": {"$ref": "#/components/schemas/PlatformEvent"},
+        },
+        "required": ["source", "detail-type", "detail"],
+    }
+    document["webhooks"] = {
+        "platformEvent": {
+            "post": {
+                "summary": "An order changed (from Midtrans' notifications): one event per change",
+                "description": "Published on PlatformEventsBus; POSTed to the platform's messaging endpoint when the "
+                "stack is deployed with PlatformEventsEndpoint. `event_id` is stable per order state: drop repeats.",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": envelope}}},
+                "responses": {"200": {"description": "Taken (any 2xx)"}},
+            }
+        }
+    }
 
 
 def _operation(document: dict[str, Any], method: str, path: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any, Protocol
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from midtrans_local.aws import EmbeddedAws, MotoServer, aws_client_environment, create_resources_from_template
 
@@ -106,6 +106,8 @@ class LocalStack:
         import_root: str | Path | None = None,
         concurrency: int | None = None,
         function_environment: Mapping[str, str] | None = None,
+        platform_events_url: str | None = None,
+        public_api_url: str | None = None,
     ) -> None:
         self.template_path = Path(template_path)
         self.port = port
@@ -127,6 +129,15 @@ class LocalStack:
         self.concurrency = concurrency
         # Set in every function's environment over the template's (e.g. `make invoke`'s short read timeout).
         self.function_environment = dict(function_environment or {})
+        # Every event a function puts on EventBridge is also POSTed here (midtrans_local.platform_events).
+        self.platform_events_url = platform_events_url or ""
+        if self.platform_events_url and not self.platform_events_url.startswith(("http://", "https://")):
+            raise ValueError(f"PLATFORM_EVENTS_URL must be an http:// or https:// URL, not {platform_events_url!r}")
+        # The functions' PUBLIC_API_URL (the base of notification URLs): this, or the stack's own URL.
+        self.public_api_url = (public_api_url or "").rstrip("/")
+        self.notification_url: str | None = None  # the seeded tenant's, as GET /v1/connection shows it
+        self.simulator_notification_url: str | None = None  # where the simulator sends that tenant's notifications
+        self._uninstall_platform_events: Callable[[], None] | None = None
         self.scenario_confirmations: list[str] = []  # ids of the decision fixtures' seeded confirmations
         self.aws_endpoint_url = ""  # the moto server's URL, with workers
         self._aws = EmbeddedAws()
@@ -152,8 +163,9 @@ class LocalStack:
         workers: bool = True,
         function_environment: Mapping[str, str] | None = None,
     ) -> LocalStack:
-        """A stack configured by PORT, MIDTRANS_API_BASE_URL, LOCAL_SEED_TENANT, LOG_LEVEL and (with `workers`)
-        LOCAL_CONCURRENCY; `workers=False` runs the functions in-process whatever LOCAL_CONCURRENCY says."""
+        """A stack configured by PORT, MIDTRANS_API_BASE_URL, LOCAL_SEED_TENANT, LOG_LEVEL, PLATFORM_EVENTS_URL,
+        PUBLIC_API_URL and (with `workers`) LOCAL_CONCURRENCY; `workers=False` runs the functions in-process whatever
+        LOCAL_CONCURRENCY says."""
         concurrency = concurrency_from_environment(os.environ.get("LOCAL_CONCURRENCY")) if workers else None
         return cls(
             template_path,
@@ -163,6 +175,8 @@ class LocalStack:
             log_level=os.environ.get("LOG_LEVEL") or None,
             concurrency=concurrency,
             function_environment=function_environment,
+            platform_events_url=os.environ.get("PLATFORM_EVENTS_URL") or None,
+            public_api_url=os.environ.get("PUBLIC_API_URL") or None,
         )
 
     @property
@@ -179,6 +193,10 @@ class LocalStack:
             if self.concurrency is None:
                 self._aws.start()
                 _reset_layer_caches()
+                if self.platform_events_url:  # before any handler creates its clients
+                    from midtrans_local.platform_events import install_on_default_session
+
+                    _, self._uninstall_platform_events = install_on_default_session(self.platform_events_url)
                 self.physical_ids = create_resources_from_template(self._template)
             else:
                 self._moto = MotoServer(self.host)
@@ -191,10 +209,11 @@ class LocalStack:
                 simulator: MidtransServer = MidtransSimulator()
                 self.simulator = simulator
                 self.midtrans_base_url = simulator.start(host=self.host, port=0)
-            self._environments = {fid: self._environment(fid) for fid in self._template.functions}
-            # Bind now (connections queue in the backlog) so the URL is known while seeding.
+            # Bind now (connections queue in the backlog) so the URL is known while seeding, and to the functions
+            # (PUBLIC_API_URL).
             self._server = HttpApiServer((self.host, self.port), self)
             self.api_url = f"http://{self.host}:{self._server.server_address[1]}"
+            self._environments = {fid: self._environment(fid) for fid in self._template.functions}
             if self.concurrency is None:
                 self._preload_handlers()
             else:
@@ -242,6 +261,9 @@ class LocalStack:
                 self._moto.stop()
                 self._moto = None
             self._aws.stop()
+            if self._uninstall_platform_events is not None:
+                self._uninstall_platform_events()
+                self._uninstall_platform_events = None
             if self.concurrency is None:
                 _reset_layer_caches()
 
@@ -353,7 +375,7 @@ class LocalStack:
             body,
             claims,
             source_ip,
-            domain_name=self.api_url.removeprefix("http://"),
+            domain_name=_request_host(header_list) or self.api_url.removeprefix("http://"),
         )
         return self._call(route.function_id, event)
 
@@ -394,6 +416,8 @@ class LocalStack:
         env.update(lambda_runtime_environment(logical_id, memory))
         env["POWERTOOLS_TRACE_DISABLED"] = "true"  # no X-Ray daemon locally
         env["MIDTRANS_API_BASE_URL"] = self.midtrans_base_url
+        # Notification URLs (GET /v1/connection) start here, so that the simulator (or a tunnel) can reach them.
+        env["PUBLIC_API_URL"] = self.public_api_url or self.api_url
         # No AppConfig locally: the flag comes from a file in Powertools' schema (ON for eligible plans).
         env["FEATURE_FLAGS_FILE"] = os.environ.get("FEATURE_FLAGS_FILE") or str(
             Path(self.template_path).resolve().parent / "config" / "feature-flags.local.json"
@@ -408,6 +432,7 @@ class LocalStack:
     def _worker_environment(self, logical_id: str) -> dict[str, str]:
         """A worker's whole process environment: this process's, AWS pointed at the moto server, the function's."""
         env = aws_client_environment(os.environ, self.aws_endpoint_url)
+        env.pop("PLATFORM_EVENTS_URL", None)  # the stack's setting, handed to the worker itself (not the function)
         env.update(self._environments[logical_id])
         env["AWS_ENDPOINT_URL"] = self.aws_endpoint_url  # whatever the template says: AWS is the moto server here
         return env
@@ -423,6 +448,7 @@ class LocalStack:
                 memory=self.template.function_number(fid, "MemorySize", 128),
                 environment=self._worker_environment(fid),
                 cwd=root,
+                platform_events_url=self.platform_events_url,
             )
             for fid, spec in self.template.functions.items()
         }
@@ -460,6 +486,7 @@ class LocalStack:
             self._seed_server_key = SANDBOX_SERVER_KEY
         body = {"server_key": self._seed_server_key, "client_key": SEED_CLIENT_KEY, "environment": "sandbox"}
         self.seed_status = self._seed_tenant(self.seed_tenant, body)
+        self._seed_notification_url()
         # With our own simulator, a second tenant connects over BI-SNAP (a key pair made now, never on disk).
         if self.seed_status is not None and isinstance(self.simulator, BiSnapRegistry):
             bisnap_body = bisnap_demo_connection(self.simulator, self._seed_server_key, SEED_CLIENT_KEY)
@@ -499,7 +526,37 @@ class LocalStack:
             logger.info("seed: tenant %s action %s (POST /v1/actions -> %s)", cid, action_type, created)
         return status
 
-    def _seed_call(self, method: str, path: str, body: dict[str, Any], cid: str) -> int | None:
+    def _seed_notification_url(self) -> None:
+        """The seeded tenant's notification URL (GET /v1/connection), set as the simulator's "Payment Notification
+        URL" for the seed's server key, so a payment in the simulator notifies the stack with no manual step."""
+        connected = self.seed_status is not None and 200 <= self.seed_status < 300
+        if self.seed_tenant is None or not connected:
+            return
+        response = self._seed_request("GET", "/v1/connection", None, self.seed_tenant)
+        url: Any = None
+        if response is not None and response.status == 200:
+            with contextlib.suppress(ValueError, AttributeError):
+                url = json.loads(response.body).get("notification_url")
+        if not isinstance(url, str) or not url:
+            status = response.status if response is not None else "no route"
+            logger.info("seed: no notification_url for tenant %s (GET /v1/connection -> %s)", self.seed_tenant, status)
+            return
+        self.notification_url = url
+        set_notification_url = getattr(self.simulator, "set_notification_url", None)
+        if not callable(set_notification_url):  # another Midtrans: its dashboard is yours to set
+            return
+        # The stack's own address, whatever PUBLIC_API_URL says: the simulator runs beside it.
+        local = urlsplit(url)._replace(scheme="http", netloc=self.api_url.removeprefix("http://")).geturl()
+        set_notification_url(local, server_key=self._seed_server_key)
+        self.simulator_notification_url = local
+        logger.info("seed: the simulator notifies tenant %s at its notification URL", self.seed_tenant)
+
+    def _seed_call(self, method: str, path: str, body: dict[str, Any] | None, cid: str) -> int | None:
+        response = self._seed_request(method, path, body, cid)
+        return response.status if response is not None else None
+
+    def _seed_request(self, method: str, path: str, body: dict[str, Any] | None, cid: str) -> HttpResponse | None:
+        """One admin request of `cid` through its route's function (no JWT check); None without such a route."""
         route = next((r for r in self.template.routes if r.method == method and r.path == path), None)
         if route is None:
             return None
@@ -512,7 +569,13 @@ class LocalStack:
             claims=claims,
             domain_name=self.api_url.removeprefix("http://"),
         )
-        return self._call(route.function_id, event).status
+        return self._call(route.function_id, event)
+
+
+def _request_host(headers: Iterable[tuple[str, str]]) -> str | None:
+    """The Host the request was sent to (host:port): API Gateway's requestContext.domainName."""
+    host = next((value.strip() for name, value in headers if name.lower() == "host"), "")
+    return host or None
 
 
 def _reset_layer_caches() -> None:

@@ -133,6 +133,20 @@ class SamTemplate:
     def resources_of_type(self, resource_type: str) -> dict[str, Mapping[str, Any]]:
         return {rid: res for rid, res in self.resources.items() if res.get("Type") == resource_type}
 
+    def created_resources_of_type(self, resource_type: str) -> dict[str, Mapping[str, Any]]:
+        """`resources_of_type` without the resources CloudFormation would skip: those whose `Condition` is false
+        with every parameter at its Default (the local stack's values)."""
+        return {
+            rid: res
+            for rid, res in self.resources_of_type(resource_type).items()
+            if "Condition" not in res or self.condition_holds(str(res["Condition"]))
+        }
+
+    def condition_holds(self, name: str) -> bool:
+        """A named condition of the template, evaluated with every parameter at its Default."""
+        # Fn::Or of the one condition: the resolver evaluates condition functions, and {"Condition": name} in them.
+        return bool(self.resolve({"Fn::Or": [{"Condition": name}]}))
+
     def resolve(self, value: Any, physical_ids: Mapping[str, str] | None = None) -> Any:
         return resolve_intrinsics(self, value, physical_ids or {})
 

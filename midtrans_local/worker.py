@@ -10,7 +10,8 @@ the runtime starts), so whatever a handler reads at import time sees its own con
 4. ends when the stack closes the socket, and dies with the stack in any case: a lifeline pipe whose write end only
    the stack holds (end of file = the stack is gone) and, on Linux, PR_SET_PDEATHSIG.
 
-Only the standard library and `midtrans_local.context` are imported here, so the cold start is the handler's.
+Only the standard library and `midtrans_local.context` are imported here, so the cold start is the handler's
+(with `--platform-events-url`, also boto3, which the handler imports anyway: `midtrans_local.platform_events`).
 Frames on the socket are a 4-byte big-endian length and a JSON object (`send_frame`, `recv_frame`).
 """
 
@@ -141,6 +142,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--channel-fd", type=int, required=True, help="socket to the stack")
     parser.add_argument("--lifeline-fd", type=int, required=True, help="read end of the stack's lifeline pipe")
     parser.add_argument("--parent-pid", type=int, required=True, help="the stack's pid")
+    parser.add_argument(
+        "--platform-events-url",
+        default="",
+        help="POST every event the function puts on EventBridge here too (midtrans_local.platform_events)",
+    )
     args = parser.parse_args(argv)
     # Ctrl-C in a terminal reaches the whole process group; the stack decides when its workers end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -150,6 +156,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.reconfigure(line_buffering=True)
     started = time.monotonic()
     try:
+        if args.platform_events_url:
+            # On boto3's default session before the handler exists: every client it creates carries the hooks.
+            # Counted in import_ms: the handler would import boto3 itself anyway.
+            from midtrans_local.platform_events import install_on_default_session
+
+            install_on_default_session(args.platform_events_url)
         handler = getattr(importlib.import_module(args.module), args.handler)
         if not callable(handler):
             raise TypeError(f"{args.module}.{args.handler} is not callable")

@@ -58,6 +58,7 @@ class WorkerSpec:
     memory: int  # MemorySize, MB (reported in the context; not enforced)
     environment: Mapping[str, str]  # the whole process environment of a worker
     cwd: Path  # the import root
+    platform_events_url: str = ""  # the worker POSTs every event the function publishes here too (empty: no)
 
 
 @dataclass
@@ -492,6 +493,8 @@ class WorkerPools:
             "--parent-pid",
             str(os.getpid()),
         ]
+        if spec.platform_events_url:
+            command += ["--platform-events-url", spec.platform_events_url]
 
         def start() -> subprocess.Popen[bytes]:
             process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell

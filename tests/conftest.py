@@ -42,6 +42,10 @@ def _environment(monkeypatch: pytest.MonkeyPatch):
         "CONFIRMATIONS_TABLE_NAME": "ConfirmationsTable",
         "IDEMPOTENCY_TABLE_NAME": "IdempotencyTable",
         "ACTIONS_TABLE_NAME": "ActionsTable",
+        "NOTIFICATION_RECEIPTS_TABLE_NAME": "NotificationReceiptsTable",
+        "ORDER_CONTEXTS_TABLE_NAME": "OrderContextsTable",
+        "PLATFORM_EVENTS_BUS_NAME": "PlatformEventsBus",
+        "PUBLIC_API_URL": "",
         # The repository's local flag file: ON for eligible plans (tests that need OFF point elsewhere).
         "FEATURE_FLAGS_FILE": str(ROOT / "config" / "feature-flags.local.json"),
         "MIDTRANS_API_BASE_URL": "",

@@ -16,7 +16,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from midtrans_native import deps
 from midtrans_native.actions.connection import connect, disconnect, get_connection
-from midtrans_native.api import ADMIN_ROLES, build_resolver, http_lambda_handler, require_admin, route_responses
+from midtrans_native.api import (
+    ADMIN_ROLES,
+    build_resolver,
+    http_lambda_handler,
+    public_api_url,
+    require_admin,
+    route_responses,
+)
 from midtrans_native.models.api import ConnectionView, ConnectRequest
 from midtrans_native.models.common import Locale
 
@@ -33,7 +40,7 @@ def get_app() -> APIGatewayHttpResolver:
     )
     def get_midtrans_connection() -> ConnectionView:
         caller = require_admin(app, flags=deps.flag_store())
-        return get_connection(caller, store=deps.connection_store())
+        return get_connection(caller, store=deps.connection_store(), public_url=public_api_url(app))
 
     @app.put(
         "/v1/connection",
@@ -52,6 +59,7 @@ def get_app() -> APIGatewayHttpResolver:
             store=deps.connection_store(),
             core_api=partial(deps.core_api, deadline=deadline),
             token_cache=deps.token_cache_store(),
+            public_url=public_api_url(app),
         )
 
     @app.delete(

@@ -81,6 +81,7 @@ def debit_cancel(state: SimulatorState, ask: Ask) -> Reply:
         if not cancellable(transaction):
             return snap_reply("4035715", f"Transaction Not Permitted. {transaction.transaction_status}")
         transaction.move_to("cancel")
+        state.announce(transaction)
         return snap_reply("2005700", OK, originalReferenceNo=transaction.transaction_id, cancelTime=_now())
 
 
@@ -96,6 +97,7 @@ def qris_cancel(state: SimulatorState, ask: Ask) -> Reply:
         if not cancellable(transaction):
             return snap_reply("4037715", f"Transaction Not Permitted. {transaction.transaction_status}")
         transaction.move_to("cancel")
+        state.announce(transaction)
         fields = {PARTNER_REF: transaction.order_id, REF: transaction.transaction_id, "cancelTime": _now()}
         return snap_reply("2007700", OK, **fields)
 

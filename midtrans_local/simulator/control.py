@@ -10,6 +10,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
 
+from midtrans_local.simulator import control_lifecycle
 from midtrans_local.simulator.auth import SANDBOX_SERVER_KEY
 from midtrans_local.simulator.bisnap_registry import make_merchant
 from midtrans_local.simulator.replies import Reply, json_reply
@@ -18,6 +19,21 @@ from midtrans_local.simulator.seed import BISNAP_SEEDED_ORDERS, SCENARIO_SEEDED_
 from midtrans_local.simulator.state import SimulatorState
 
 PREFIX = "/__simulator"
+# Listed by the index (GET /__simulator/) so curl users find them.
+ROUTES = (
+    "GET /__simulator/",
+    "POST /__simulator/reset",
+    "GET|POST|DELETE /__simulator/faults",
+    "GET|DELETE /__simulator/calls",
+    "GET /__simulator/transactions/{order_id or transaction_id}",
+    "GET /__simulator/payment-links/{order_id}",
+    "GET|POST /__simulator/bisnap/merchants",
+    "POST /__simulator/bisnap/token-ttl",
+    "POST /__simulator/bisnap/revoke-tokens",
+    "GET /__simulator/bisnap/token-requests",
+    "GET /__simulator/bisnap/tokens-issued",
+    *control_lifecycle.ROUTES,
+)
 
 
 def handle(state: SimulatorState, method: str, raw_path: str, raw_body: bytes) -> Reply:
@@ -29,6 +45,7 @@ def handle(state: SimulatorState, method: str, raw_path: str, raw_body: bytes) -
             "scenario_seeded_orders": dict(SCENARIO_SEEDED_ORDERS),
             "scenario_orders": dict(SCENARIO_ORDERS),
             "base_url": state.base_url,
+            "routes": list(ROUTES),
         }
         return json_reply(HTTPStatus.OK, index)
     if route == "/reset" and method == "POST":
@@ -36,6 +53,9 @@ def handle(state: SimulatorState, method: str, raw_path: str, raw_body: bytes) -
         return json_reply(HTTPStatus.OK, {"reset": True})
     if route == "/faults":
         return _faults(state, method, raw_body)
+    lifecycle_reply = control_lifecycle.handle(state, method, route, raw_body)
+    if lifecycle_reply is not None:
+        return lifecycle_reply
     if route.startswith("/bisnap/"):
         return _bisnap(state, method, route[len("/bisnap") :], raw_body)
     if route == "/calls" and method == "GET":

@@ -44,6 +44,7 @@ def cancel(state: SimulatorState, ident: str) -> Reply:
         if not cancellable(transaction):
             return core_cannot_modify()
         transaction.move_to("cancel")
+        state.announce(transaction)
         return json_reply(HTTPStatus.OK, transaction.summary("200", "Success, transaction is canceled"))
 
 
@@ -56,6 +57,7 @@ def expire(state: SimulatorState, ident: str) -> Reply:
         if transaction.status != "pending":
             return core_cannot_modify()
         transaction.move_to("expire")
+        state.announce(transaction)
         # 407 is the documented *success* code of expire.
         return json_reply(HTTPStatus.OK, transaction.summary("407", "Success, transaction has expired"))
 

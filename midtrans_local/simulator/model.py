@@ -104,6 +104,11 @@ class Transaction:
     # Models "GoPay static QRIS refunds must use transaction_id in the URL".
     refund_requires_transaction_id: bool = False
     merchant_id: str = MERCHANT_ID
+    # The merchant account the transaction belongs to, named by its server key: HTTP notifications go
+    # to that key's notification URL, signed with it. Kept out of repr so a printed transaction never leaks it.
+    server_key: str = field(default="", repr=False)
+    # custom_field1..3 of the payment link it was bought through: notifications carry them.
+    custom_fields: dict[str, Any] = field(default_factory=dict)
 
     @property
     def status(self) -> str:

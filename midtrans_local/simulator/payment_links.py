@@ -25,7 +25,8 @@ DEFAULT_USAGE_LIMIT = 2
 NOT_FOUND_MESSAGE = "Payment link not found"
 
 
-def create(state: SimulatorState, raw_body: bytes) -> Reply:
+def create(state: SimulatorState, raw_body: bytes, server_key: str) -> Reply:
+    """Store a new link; it belongs to `server_key` (where its purchases' notifications go)."""
     try:
         payload = json.loads(raw_body)
     except ValueError:
@@ -45,7 +46,7 @@ def create(state: SimulatorState, raw_body: bytes) -> Reply:
             return link_errors(HTTPStatus.BAD_REQUEST, f"This Payment Link ID '{link_id}' has been taken")
         definition = _definition(payload, state.next_link_number, link_id, state.base_url)
         state.next_link_number += 1
-        state.links[order_id] = PaymentLink(definition)
+        state.links[order_id] = PaymentLink(definition, server_key=server_key)
         state.link_ids.add(link_id)
         return json_reply(HTTPStatus.OK, {"order_id": order_id, "payment_url": definition["payment_link_url"]})
 
@@ -56,7 +57,7 @@ def get(state: SimulatorState, order_id: str) -> Reply:
         if link is None or link.deleted:
             # Midtrans documents the 404 but not its body; this mirrors the API's other errors.
             return link_errors(HTTPStatus.NOT_FOUND, NOT_FOUND_MESSAGE)
-        return json_reply(HTTPStatus.OK, copy.deepcopy(link.definition))
+        return json_reply(HTTPStatus.OK, state.link_body(link))
 
 
 def delete(state: SimulatorState, order_id: str) -> Reply:

@@ -118,7 +118,7 @@ class App:
             if method != "POST":
                 return _unrouted(HTTPStatus.METHOD_NOT_ALLOWED, request)
             named = _link_order_id(body)
-            return _Route("link", lambda s, _: payment_links.create(s, body), named, operation="link_create")
+            return _Route("link", lambda s, key: payment_links.create(s, body, key), named, operation="link_create")
         if match := _LINK.match(path):
             order_id = match.group(1)
             if method == "GET":

@@ -59,7 +59,10 @@ def refund_refusal(found: Lookup, amount: int) -> RefundRefusal | None:
 def apply_refund(
     state: SimulatorState, transaction: Transaction, amount: int, reason: str | None, refund_key: str
 ) -> RefundRecord:
-    """Store an allowed refund and move the transaction to refund / partial_refund."""
+    """Store an allowed refund, move the transaction to refund / partial_refund and notify the merchant.
+
+    Both Core API and BI-SNAP refunds come through here, so either sends the notification.
+    """
     record = RefundRecord(
         refund_chargeback_id=state.take_refund_chargeback_id(),
         amount=amount,
@@ -69,4 +72,5 @@ def apply_refund(
     )
     transaction.refunds.append(record)
     transaction.move_to("refund" if transaction.remaining_amount == 0 else "partial_refund")
+    state.announce(transaction)
     return record

@@ -248,8 +248,8 @@ def transaction_id_for(order_id: str) -> str:
     return str(uuid.uuid5(_ID_NAMESPACE, order_id))
 
 
-def seeded_transactions(now: datetime) -> list[Transaction]:
-    """Fresh copies of every seeded transaction, timed relative to `now` (GMT+7)."""
+def seeded_transactions(now: datetime, server_key: str) -> list[Transaction]:
+    """Fresh copies of every seeded transaction, timed relative to `now` (GMT+7), owned by `server_key`."""
     transactions = []
     chargeback_id = 90001
     for seed in _SEEDS + _BISNAP_SEEDS + _SCENARIO_SEEDS:
@@ -274,6 +274,7 @@ def seeded_transactions(now: datetime) -> list[Transaction]:
                 refunds=refunds,
                 status_code_override=seed.status_code_override,
                 refund_requires_transaction_id=seed.refund_requires_transaction_id,
+                server_key=server_key,
             )
         )
     return transactions

@@ -9,15 +9,17 @@ from typing import Any
 
 from midtrans_local.simulator.auth import PRODUCTION_SERVER_KEY, SANDBOX_SERVER_KEY
 from midtrans_local.simulator.bisnap_registry import make_merchant
+from midtrans_local.simulator.notification_api import NotificationControls
 from midtrans_local.simulator.routes import App
 from midtrans_local.simulator.server import SimulatorHTTPServer
 from midtrans_local.simulator.state import SimulatorState
 
 
-class MidtransSimulator:
+class MidtransSimulator(NotificationControls):
     """A stateful local stand-in for Midtrans' Core API v2, Payment Link API and BI-SNAP.
 
-    Nothing listens until `start()`; state exists (seeded) from construction.
+    Nothing listens until `start()`; state exists (seeded) from construction. HTTP notifications to the
+    merchant, and the payment events that cause them, are in NotificationControls (notification_api.py).
     """
 
     def __init__(self, server_keys: Iterable[str] = (SANDBOX_SERVER_KEY, PRODUCTION_SERVER_KEY)) -> None:
@@ -53,7 +55,8 @@ class MidtransSimulator:
         return self._state.server_keys
 
     def stop(self) -> None:
-        """Stop listening. Safe to call twice."""
+        """Stop listening and sending notifications. Safe to call twice."""
+        self._state.notifier.stop()
         server, thread = self._server, self._thread
         self._server, self._thread = None, None
         if server is None:
@@ -64,8 +67,9 @@ class MidtransSimulator:
             thread.join(timeout=5)
 
     def reset(self) -> None:
-        """Back to the seeded state; payment links, faults, the call log and BI-SNAP tokens, counters
-        and token TTL are cleared. Registered BI-SNAP merchants stay, as the server keys do."""
+        """Back to the seeded state; payment links, faults, the call log, BI-SNAP tokens, counters and
+        token TTL, and notification URLs, retry delays, queue and log are cleared. Registered BI-SNAP
+        merchants stay, as the server keys do."""
         self._state.reset()
 
     def add_fault(

@@ -25,6 +25,7 @@ from midtrans_native.actions.gates import AgentGates, require_agent
 from midtrans_native.api import describe_errors
 from midtrans_native.errors import RequestRefused
 from midtrans_native.models.api import (
+    AgentRequest,
     AgentResponse,
     CancellationDecisionResponse,
     CancellationRequest,
@@ -44,6 +45,7 @@ from midtrans_native.models.payment_links import (
     CreatePaymentLinkResponse,
     PaymentLinkDefaults,
 )
+from midtrans_native.observability import logger
 from midtrans_native.registry import (
     CANCEL_TRANSACTION,
     CHECK_PAYMENT_STATUS,
@@ -55,6 +57,8 @@ from midtrans_native.registry import (
 )
 from midtrans_native.settings import get_settings
 from midtrans_native.stores.confirmations import Action, ConfirmationStore
+from midtrans_native.stores.order_contexts import OrderContextStore
+from midtrans_native.stores.order_contexts import Source as OrderSource
 
 Operation = Callable[[Any, Caller, LambdaContext | None, AgentGates | None], AgentResponse]
 
@@ -73,6 +77,34 @@ def gated_confirmations(
     if first_read is not None and along is not None:
         confirmations.read_ahead(first_read, along.item)
     return confirmations
+
+
+def remember_order(
+    caller: Caller,
+    request: AgentRequest,
+    order_id: str,
+    source: OrderSource,
+    *,
+    channel_type: str | None = None,
+    contexts: OrderContextStore | None = None,
+) -> bool:
+    """Record which conversation this order belongs to, so Midtrans' later notifications about it reach that
+    conversation (docs/decisions.md D31). The customer's answer does not depend on it: a failed write is logged
+    (the event then names no conversation) and the link or prompt still goes out."""
+    try:
+        (contexts or deps.order_context_store()).remember(
+            cid=caller.cid,
+            order_id=order_id,
+            conversation_id=request.conversation_id,
+            channel_type=channel_type,
+            locale=request.locale,
+            source=source,
+            ttl_days=get_settings().order_context_ttl_days,
+        )
+    except Exception as exc:
+        logger.warning("order_context_not_recorded", extra={"cid": caller.cid, "error": type(exc).__name__})
+        return False
+    return True
 
 
 def _slot_of(request: CancellationRequest | RefundRequest, caller: Caller, action: Action) -> str | None:
@@ -111,13 +143,16 @@ def create_payment_link(
     deadline = deps.deadline(lambda_context)
     # The admin's defaults were validated with the same model when the action was saved.
     defaults = PaymentLinkDefaults.model_validate(configured.defaults) if configured.defaults else None
-    return create_link(
+    response = create_link(
         request,
         caller,
         connections=gates,
         links=partial(deps.payment_link_client, deadline=deadline),
         defaults=defaults,
     )
+    if response.outcome == "ok" and response.order_id:
+        remember_order(caller, request, response.order_id, "payment_link", channel_type=request.channel_type)
+    return response
 
 
 def request_cancellation(
@@ -130,7 +165,7 @@ def request_cancellation(
     slot = _slot_of(request, caller, "cancel")
     confirmations = gated_confirmations(caller, CANCEL_TRANSACTION, request.locale, gates, slot)
     deadline = deps.deadline(lambda_context)
-    return cancel_actions.request_cancellation(
+    response = cancel_actions.request_cancellation(
         request,
         caller,
         connections=gates,
@@ -138,6 +173,9 @@ def request_cancellation(
         confirmations=confirmations,
         ttl_seconds=get_settings().confirmation_ttl_seconds,
     )
+    if response.outcome == "confirmation_required" and request.order_id:
+        remember_order(caller, request, request.order_id, "cancel")
+    return response
 
 
 def decide_cancellation(
@@ -170,7 +208,7 @@ def request_refund(
     slot = _slot_of(request, caller, "refund")
     confirmations = gated_confirmations(caller, REQUEST_REFUND, request.locale, gates, slot)
     deadline = deps.deadline(lambda_context)
-    return refund_actions.request_refund(
+    response = refund_actions.request_refund(
         request,
         caller,
         connections=gates,
@@ -178,6 +216,9 @@ def request_refund(
         confirmations=confirmations,
         ttl_seconds=get_settings().confirmation_ttl_seconds,
     )
+    if response.outcome == "confirmation_required" and request.order_id:
+        remember_order(caller, request, request.order_id, "refund")
+    return response
 
 
 def decide_refund(

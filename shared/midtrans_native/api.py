@@ -46,6 +46,7 @@ from midtrans_native.models.common import Caller, Role, TenantId
 from midtrans_native.models.context import Resolved, platform_context, resolve_request
 from midtrans_native.observability import logger, metrics, tracer
 from midtrans_native.registry import ActionTypeSpec
+from midtrans_native.settings import get_settings
 
 ADMIN_ROLES = frozenset({"admin", "spv"})
 # A human agent never triggers actions (PRD NEG-2): agent routes, the tool catalog and MCP are for the AI agent.
@@ -76,14 +77,18 @@ _ERROR_DESCRIPTIONS = {
 _BODY_REFUSALS = (400, 413, 415, 422)
 
 
-def route_responses(ok: type[BaseModel], *error_codes: int) -> dict[int, Any]:
-    """OpenAPI entries for a route: its 200 model and the ErrorResponse bodies it can return.
+def route_responses(
+    ok: type[BaseModel], *error_codes: int, descriptions: Mapping[int, str] | None = None
+) -> dict[int, Any]:
+    """OpenAPI entries for a route: its 200 model and the ErrorResponse bodies it can return (`descriptions`
+    replaces the shared wording where a route means something else by a code).
     (Powertools documents only the 200 unless told, and would advertise its own 422 shape.)"""
     documented: dict[int, Any] = {200: {"description": "Success", "content": {"application/json": {"model": ok}}}}
     # Every route reads its body through `read_json_body` (GET and DELETE ones ignore it): these can always happen.
     for code in sorted({*error_codes, *_BODY_REFUSALS}):
         model = {"application/json": {"model": ErrorResponse}}
-        documented[code] = {"description": _ERROR_DESCRIPTIONS[code], "content": model}
+        described = (descriptions or {}).get(code) or _ERROR_DESCRIPTIONS[code]
+        documented[code] = {"description": described, "content": model}
     return documented
 
 
@@ -173,9 +178,10 @@ def refused_response(exc: RequestRefused) -> Response[Any]:
     return response
 
 
-def build_resolver(roles: Collection[str]) -> APIGatewayHttpResolver:
+def build_resolver(roles: Collection[str] | None) -> APIGatewayHttpResolver:
     """A new resolver for one function, whose routes all serve `roles`: the caller is authorized and the body
-    checked (see the module's docstring) before Powertools validates anything."""
+    checked (see the module's docstring) before Powertools validates anything. `roles=None`: routes without a JWT
+    (Midtrans' notifications), which authenticate each request themselves before believing anything in it."""
     app = _GuardedResolver(roles)
 
     @app.exception_handler(RequestRefused)
@@ -186,7 +192,8 @@ def build_resolver(roles: Collection[str]) -> APIGatewayHttpResolver:
     def _invalid(exc: RequestValidationError) -> Response[Any]:
         # The request guard authorized the caller already; this covers anything that raises the error outside it.
         try:
-            require_caller(app, roles)
+            if roles is not None:
+                require_caller(app, roles)
         except RequestRefused as refused:
             return refused_response(refused)
         # Say which field and why, in words an agent can repeat; never echo the input (it may be a key).
@@ -261,6 +268,15 @@ def read_json_body(event: Mapping[str, Any]) -> dict[str, Any] | None:
     if not text:
         return None
     return _json_object(text)
+
+
+def read_body_bytes(event: Mapping[str, Any]) -> bytes:
+    """The request body's exact bytes (a signature covers them), with read_json_body's limits: 413 over the size,
+    400 for broken base64 or text that is not UTF-8 (what a JSON body must be)."""
+    raw = event.get("body")
+    if raw is None or raw == "":
+        return b""
+    return _body_text(raw, base64_encoded=bool(event.get("isBase64Encoded"))).encode("utf-8")
 
 
 def _too_large() -> RequestRefused:
@@ -367,12 +383,13 @@ class _RequestGuard(OpenAPIRequestValidationMiddleware):
     nesting into 500s, parses form and multipart bodies into fields, and refuses `Application/JSON` as an
     unsupported type."""
 
-    def __init__(self, roles: Collection[str]) -> None:
+    def __init__(self, roles: Collection[str] | None) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
-        self._roles = frozenset(roles)
+        self._roles = frozenset(roles) if roles is not None else None
 
     def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
-        require_caller(cast(APIGatewayHttpResolver, app), self._roles)  # only _GuardedResolver installs it
+        if self._roles is not None:
+            require_caller(cast(APIGatewayHttpResolver, app), self._roles)  # only _GuardedResolver installs it
         return super().handler(app, next_middleware)
 
     def _get_body(self, app: EventHandlerInstance) -> Any:
@@ -380,7 +397,7 @@ class _RequestGuard(OpenAPIRequestValidationMiddleware):
 
 
 class _GuardedResolver(APIGatewayHttpResolver):
-    def __init__(self, roles: Collection[str]) -> None:
+    def __init__(self, roles: Collection[str] | None) -> None:
         # debug=False whatever POWERTOOLS_DEV says: debug mode prints every event, bodies and keys included.
         super().__init__(enable_validation=True, debug=False)
         if not isinstance(getattr(self, "_request_validation_middleware", None), OpenAPIRequestValidationMiddleware):
@@ -450,6 +467,16 @@ def agent_request(
 
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def public_api_url(app: APIGatewayHttpResolver) -> str:
+    """Where this API is reached from outside: PUBLIC_API_URL (a custom domain; the local stack's address), else
+    the domain API Gateway received this request on."""
+    configured = get_settings().public_api_url
+    if configured:
+        return configured.rstrip("/")
+    domain = app.current_event.request_context.domain_name
+    return f"https://{domain}" if domain else ""
 
 
 def http_lambda_handler(get_app: Callable[[], APIGatewayHttpResolver]) -> LambdaHandler:

@@ -26,11 +26,13 @@ from midtrans_native.settings import get_settings
 from midtrans_native.stores.actions import ActionStore
 from midtrans_native.stores.confirmations import ConfirmationStore
 from midtrans_native.stores.connections import ConnectionStore, DecryptedCredentials
+from midtrans_native.stores.order_contexts import OrderContextStore
 from midtrans_native.stores.token_cache import TokenCacheStore
 
 if TYPE_CHECKING:  # imported where used: only BI-SNAP tenants pay for these modules on a cold start (~15 ms)
     from aws_lambda_powertools.utilities.idempotency.config import IdempotencyConfig
 
+    from midtrans_native.actions.notifications import Collaborators
     from midtrans_native.actions.refund_sender import RefundRecorded
     from midtrans_native.midtrans.bisnap_tokens import TokenManager, TokenMemory
     from midtrans_native.midtrans.payment_links import PaymentLinkClient
@@ -52,6 +54,12 @@ def kms_client() -> BaseClient:
     # ever built while they are loud, whatever was imported first.
     quiet_wire_loggers()
     return boto3.client("kms", config=_AWS_CONFIG)
+
+
+@cache
+def events_client() -> BaseClient:
+    quiet_wire_loggers()
+    return boto3.client("events", config=_AWS_CONFIG)
 
 
 @cache
@@ -198,10 +206,32 @@ def core_api(credentials: MidtransCredentials, deadline: Deadline) -> PaymentsCl
     return CoreApiClient(midtrans_transport(credentials, deadline))
 
 
+def order_context_store() -> OrderContextStore:
+    """Which conversation an order belongs to (written by links and prompts, read by notifications)."""
+    return OrderContextStore(dynamodb_client(), get_settings().order_contexts_table_name)
+
+
+def notification_collaborators(deadline: Deadline) -> Collaborators:
+    """What the notification function talks to, its Midtrans calls inside `deadline`."""
+    from midtrans_native.actions.notifications import Collaborators
+    from midtrans_native.stores.notification_receipts import NotificationReceipts
+    from midtrans_native.stores.platform_events import PlatformEvents
+
+    settings = get_settings()
+    return Collaborators(
+        core_api=lambda credentials: core_api(credentials, deadline),
+        links=lambda credentials: payment_link_client(credentials, deadline),
+        receipts=NotificationReceipts(dynamodb_client(), settings.notification_receipts_table_name),
+        contexts=order_context_store(),
+        events=PlatformEvents(events_client(), settings.platform_events_bus_name),
+    )
+
+
 def reset() -> None:
     for cached in (
         dynamodb_client,
         kms_client,
+        events_client,
         http_session,
         get_settings,
         refund_sender,

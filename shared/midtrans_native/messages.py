@@ -41,6 +41,13 @@ class Msg(StrEnum):
     REFUND_DECLINED = "refund_declined"
     REFUND_TIMEOUT = "refund_timeout"
     CONNECT_FAILED = "connect_failed"
+    # Payment notifications turned into messages for the conversation (actions/notifications.py)
+    EVENT_PAYMENT_RECEIVED = "event_payment_received"
+    EVENT_PAYMENT_FAILED = "event_payment_failed"
+    EVENT_PAYMENT_EXPIRED = "event_payment_expired"
+    EVENT_CANCELLED = "event_cancelled"
+    EVENT_REFUND_COMPLETED = "event_refund_completed"
+    EVENT_PARTIAL_REFUND = "event_partial_refund"
     CONNECT_UNREACHABLE = "connect_unreachable"
     CONNECTED = "connected"
     SAVE_WITHOUT_CONNECTION = "save_without_connection"
@@ -169,6 +176,33 @@ MESSAGES: dict[Msg, dict[Locale, str]] = {
     Msg.REFUND_TIMEOUT: {
         "en": "Unable to process your refund request. Please try again or contact support.",
         "id": "Tidak dapat memproses permintaan pengembalian dana Anda. Silakan coba lagi atau hubungi dukungan.",
+    },
+    Msg.EVENT_PAYMENT_RECEIVED: {
+        "en": "We have received your payment of {amount} for order {order_id}. Thank you!",
+        "id": "Pembayaran Anda sebesar {amount} untuk pesanan {order_id} telah kami terima. Terima kasih!",
+    },
+    Msg.EVENT_PAYMENT_FAILED: {
+        "en": "Your payment for order {order_id} did not go through. Please try again or use another payment method.",
+        "id": "Pembayaran Anda untuk pesanan {order_id} tidak berhasil. Silakan coba lagi atau gunakan metode "
+        "pembayaran lain.",
+    },
+    Msg.EVENT_PAYMENT_EXPIRED: {
+        "en": "The payment time for order {order_id} has run out and no payment was made. Ask me for a new "
+        "payment link if you still want to pay.",
+        "id": "Batas waktu pembayaran untuk pesanan {order_id} telah habis dan belum ada pembayaran. Minta "
+        "tautan pembayaran baru kepada saya jika Anda masih ingin membayar.",
+    },
+    Msg.EVENT_CANCELLED: {
+        "en": "Your order {order_id} has been cancelled.",
+        "id": "Pesanan {order_id} Anda telah dibatalkan.",
+    },
+    Msg.EVENT_REFUND_COMPLETED: {
+        "en": "Your refund of {amount} for order {order_id} has been completed.",
+        "id": "Pengembalian dana sebesar {amount} untuk pesanan {order_id} telah selesai.",
+    },
+    Msg.EVENT_PARTIAL_REFUND: {
+        "en": "A partial refund of {amount} for order {order_id} has been completed.",
+        "id": "Pengembalian dana sebagian sebesar {amount} untuk pesanan {order_id} telah selesai.",
     },
     Msg.CONNECT_FAILED: {
         "en": "Connection failed. Check your credentials and try again.",

@@ -37,6 +37,9 @@ WIRE_LOGGERS = (
     "urllib3",
     "urllib3.connectionpool",
     "requests",
+    # Powertools' resolver logs each route's arguments at DEBUG ("Calling API Route Handler: {...}"): a path
+    # parameter can be a notification URL's token, or whatever a caller put where one belongs.
+    "aws_lambda_powertools.event_handler.api_gateway",
 )
 
 
@@ -71,6 +74,18 @@ PAYMENT_LINK_CREATED = "PaymentLinkCreated"
 TOKEN_CACHE_LOOKUP = "TokenCacheLookup"  # noqa: S105 (a metric name, not a secret)
 # Emitted by the token manager exactly once when a tenant's refresh-failure streak reaches 3 (cid in metadata).
 TOKEN_REFRESH_FAILURE_STREAK = "TokenRefreshFailureStreak"  # noqa: S105 (a metric name)
+# Midtrans' payment notifications: one per notification received, `outcome` one of NOTIFICATION_OUTCOMES; one per
+# event published to the platform's bus, `event_type` one of the event types (actions/notifications.py).
+NOTIFICATION_RECEIVED = "NotificationReceived"
+PLATFORM_EVENT_PUBLISHED = "PlatformEventPublished"
+NOTIFICATION_OUTCOMES = (
+    "accepted",  # verified, the status re-read, processed (an event published when the change means one)
+    "duplicate",  # this (order, status) was processed before: answered 200, nothing published again
+    "bad_signature",  # signature_key / X-SIGNATURE missing or wrong: refused, nothing recorded
+    "unknown_tenant",  # no connected tenant has this notification URL (revoked, or guessed)
+    "invalid",  # not a notification (not JSON, a required field missing)
+    "retry_later",  # the status re-read or the publish failed: answered 5xx so that Midtrans retries
+)
 # The agent actions the PRD's success-rate KPI and the failure-rate alarms are about (the registry says which).
 # The admin's `connect` is left out of the aggregate: it fails when an admin types a wrong key, which is not the
 # service failing.
@@ -89,6 +104,17 @@ def count_payment_link_created(channel_type: str) -> None:
     """By channel, normalised to two values: the channel name is free text from the request, and every distinct
     dimension value is a separate billed metric."""
     count(PAYMENT_LINK_CREATED, channel_type="whatsapp" if channel_type == "whatsapp" else "other")
+
+
+def count_notification(outcome: str) -> None:
+    """One per notification received (the dashboard's notification row; the bad-signature alarm)."""
+    if outcome not in NOTIFICATION_OUTCOMES:
+        raise ValueError(f"unknown notification outcome {outcome!r}")
+    count(NOTIFICATION_RECEIVED, outcome=outcome)
+
+
+def count_platform_event(event_type: str) -> None:
+    count(PLATFORM_EVENT_PUBLISHED, event_type=event_type)
 
 
 def count_token_lookup(*, cache_hit: bool) -> None:

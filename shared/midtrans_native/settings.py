@@ -56,6 +56,17 @@ class Settings(EnvironmentSettings):
     # the simulator, and anyone can point it at another Midtrans-compatible server.
     midtrans_api_base_url: str = ""
     action_deadline_seconds: float = Field(default=24.5, gt=0, le=28)
+    # Payment notifications (docs/decisions.md D31): the receipts that make processing exactly-once, the records of
+    # which conversation an order belongs to, the platform's event bus, and the public base of notification URLs
+    # (empty: https:// + the domain API Gateway received the request on).
+    notification_receipts_table_name: str = ""
+    order_contexts_table_name: str = ""
+    order_context_ttl_days: int = Field(default=30, ge=1, le=365)
+    # Midtrans waits 15 s for an answer to a notification and asks for one within ~5 s: the re-read and the publish
+    # get this long from the request's arrival (docs/midtrans-behaviour.md §12).
+    notification_deadline_seconds: float = Field(default=8.0, gt=0, le=14)
+    platform_events_bus_name: str = ""
+    public_api_url: str = ""
     midtrans_connect_timeout_seconds: float = Field(default=3.05, gt=0)
     midtrans_read_timeout_seconds: float = Field(default=10.0, gt=0)
     midtrans_max_attempts: int = Field(default=3, ge=1, le=6)

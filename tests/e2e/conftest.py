@@ -59,9 +59,11 @@ class RunningStack:
         cid: str = "tenant-demo",
         body: Any = None,
         token: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> requests.Response:
-        headers = {"Authorization": f"Bearer {token or issue_dev_token(cid, role)}"}
-        return requests.request(method, self.api + path, json=body, headers=headers, timeout=30)
+        """`headers` go on top of the Authorization header (e.g. the platform's X-Conversation-Id)."""
+        sent = {"Authorization": f"Bearer {token or issue_dev_token(cid, role)}", **(headers or {})}
+        return requests.request(method, self.api + path, json=body, headers=sent, timeout=30)
 
     def status(self, order_id: str | None, locale: str = "en", **kwargs: Any) -> requests.Response:
         body = {"conversation_id": "conv-e2e", "locale": locale}

@@ -13,7 +13,7 @@ import pytest
 
 from midtrans_native.registry import ACTION_TYPES
 from tests.infra import template_model
-from tests.infra.template_model import MCP_FUNCTION, REPO_ROOT, Route
+from tests.infra.template_model import MCP_FUNCTION, NOTIFICATIONS_FUNCTION, REPO_ROOT, Route
 
 API_ID = "MidtransActionsApi"
 
@@ -72,8 +72,9 @@ def agent_functions() -> list[str]:
 
 @pytest.fixture(scope="session")
 def agent_log_groups(agent_functions: list[str], log_groups: dict[str, str]) -> list[str]:
-    """Where `midtrans_action_failed` is logged: every action type's function, then the MCP function."""
-    return [log_groups[name] for name in [*agent_functions, MCP_FUNCTION]]
+    """The log groups the failed-actions readers (rule, saved query, log widget) read: every action type's function,
+    then the MCP function, then the notification function."""
+    return [log_groups[name] for name in [*agent_functions, MCP_FUNCTION, NOTIFICATIONS_FUNCTION]]
 
 
 @pytest.fixture(scope="session")

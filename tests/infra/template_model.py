@@ -22,9 +22,22 @@ from midtrans_native.registry import ActionTypeSpec
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The function that serves every agent tool over MCP (POST /mcp): it runs every action type's operations.
 MCP_FUNCTION = "McpFunction"
+# Midtrans' payment notifications (webhooks): no JWT (Midtrans cannot send one); the path's token names the tenant.
+NOTIFICATIONS_FUNCTION = "MidtransNotificationsFunction"
+NOTIFICATION_PATH = "/v1/notifications/midtrans/{token}"
+# The only routes without the JWT authorizer (`Auth: {Authorizer: NONE}`), as (function, METHOD, path): the Core
+# API's notification URL and the two paths BI-SNAP appends to it.
+UNAUTHENTICATED_ROUTES = frozenset(
+    {
+        (NOTIFICATIONS_FUNCTION, "POST", NOTIFICATION_PATH),
+        (NOTIFICATIONS_FUNCTION, "POST", f"{NOTIFICATION_PATH}/v1.0/debit/notify"),
+        (NOTIFICATIONS_FUNCTION, "POST", f"{NOTIFICATION_PATH}/v1.0/qr/qr-mpm-notify"),
+    }
+)
 # Routes no action type of the registry declares, as (function, METHOD, path): the admin API, the agent's tool
-# catalog and MCP. A route in the template that is neither here nor in the registry fails the template tests.
-NON_ACTION_ROUTES = frozenset(
+# catalog, MCP and Midtrans' notifications. A route in the template that is neither here nor in the registry fails
+# the template tests.
+NON_ACTION_ROUTES = UNAUTHENTICATED_ROUTES | frozenset(
     {
         ("ConnectionFunction", "GET", "/v1/connection"),
         ("ConnectionFunction", "PUT", "/v1/connection"),
@@ -93,7 +106,12 @@ def http_routes(functions: dict[str, dict[str, Any]]) -> list[Route]:
 
 def _target(resource: Any) -> str:
     """Logical id an ARN/id expression points at: !GetAtt X.Arn or !Ref X, or for an ARN built with !Sub the last
-    resource it names (…/environment/${Env}/configuration/${FeatureFlagsProfile} -> FeatureFlagsProfile)."""
+    resource it names (…/environment/${Env}/configuration/${FeatureFlagsProfile} -> FeatureFlagsProfile). A table's
+    index (!Sub ${T.Arn}/index/I) is "T/index/I": a grant on the index is not a grant on the table, nor the reverse."""
+    if isinstance(resource, dict) and isinstance(resource.get("Fn::Sub"), str):
+        index = re.fullmatch(r"\$\{(\w+)\.Arn\}/index/([\w.-]+)", resource["Fn::Sub"])
+        if index:
+            return f"{index[1]}/index/{index[2]}"
     if isinstance(resource, dict) and "Fn::Sub" in resource and isinstance(resource["Fn::Sub"], str):
         named = [name for name in re.findall(r"\$\{([^}!.]+)\}", resource["Fn::Sub"]) if not name.startswith("AWS::")]
         if named:
@@ -154,12 +172,24 @@ def placeholder(name: str) -> str:
     return f"placeholder-{name}"
 
 
-def substituted(text: str, template: dict[str, Any]) -> str:
+def sub_parts(sub: Any) -> tuple[str, dict[str, Any]]:
+    """A !Sub's text and variables: `!Sub text` has none; `!Sub [text, {Name: value}]` has its map."""
+    if isinstance(sub, str):
+        return sub, {}
+    text, variables = sub
+    return str(text), dict(variables)
+
+
+def substituted(text: str, template: dict[str, Any], variables: dict[str, Any] | None = None) -> str:
     """A !Sub string with every ${Name} / ${Name.Attr} replaced by a JSON-safe placeholder, after checking
-    that each names a parameter, a resource or a pseudo parameter."""
+    that each names a parameter, a resource, a pseudo parameter or one of the !Sub's own `variables`. A variable
+    becomes what it is when its condition holds: `!If [C, !Sub ', "${X.Arn}"', ""]` gives `, "placeholder-X"`."""
     known = set(template["Resources"]) | set(template["Parameters"])
+    values = {name: _variable_text(value, template) for name, value in (variables or {}).items()}
 
     def replace(found: re.Match[str]) -> str:
+        if found.group(1) in values:
+            return values[found.group(1)]
         name = found.group(1).split(".")[0]
         assert name in known or name.startswith("AWS::"), f"${{{found.group(1)}}} names nothing in the template"
         return placeholder(name)
@@ -167,10 +197,29 @@ def substituted(text: str, template: dict[str, Any]) -> str:
     return re.sub(r"\$\{([^}!]+)\}", replace, text)
 
 
+def _variable_text(value: Any, template: dict[str, Any]) -> str:
+    """A !Sub variable's text: a string, a nested !Sub, or an !If's true branch (its condition holding)."""
+    if isinstance(value, dict) and "Fn::If" in value:
+        condition, when_true, _ = value["Fn::If"]
+        assert condition in template.get("Conditions", {}), f"!If names no condition {condition}"
+        return _variable_text(when_true, template)
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        text, variables = sub_parts(value["Fn::Sub"])
+        return substituted(text, template, variables)
+    assert isinstance(value, str), f"cannot read the !Sub variable {value!r}"
+    return value
+
+
+def dashboard_body(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """OperationsDashboard's !Sub text and variables, unparsed."""
+    return sub_parts(template["Resources"]["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"])
+
+
 def dashboard(template: dict[str, Any]) -> dict[str, Any]:
-    """OperationsDashboard's body, parsed, with placeholders for the names it substitutes."""
-    body = template["Resources"]["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
-    parsed: dict[str, Any] = json.loads(substituted(body, template))
+    """OperationsDashboard's body, parsed, with placeholders for the names it substitutes (and every conditional
+    variable as it is when its condition holds, so that conditional widgets and alarms are checked too)."""
+    text, variables = dashboard_body(template)
+    parsed: dict[str, Any] = json.loads(substituted(text, template, variables))
     return parsed
 
 

@@ -1,4 +1,5 @@
-"""The PRD's alarms, the flag rollback path and the dashboard in template.yaml, checked statically.
+"""The PRD's alarms, the notification alarms, the flag rollback path and the dashboard in template.yaml, checked
+statically.
 
 moto does not evaluate alarms and cfn-lint misses a second `ReturnData: true` or an unknown id in an
 expression, so these tests do (tests/unit/test_alarm_math.py computes the expressions themselves).
@@ -8,12 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
 from midtrans_native import observability
-from tests.infra.template_model import placeholder, substituted
+from midtrans_native.models.notifications import EventType
+from tests.infra import template_model
+from tests.infra.template_model import dashboard_body, metric_rows, placeholder, substituted
 from tests.unit.alarm_math import referenced_ids
 
 # The failure-rate alarms of docs/product-contract.md §10 (windows: docs/decisions.md D20):
@@ -29,8 +32,14 @@ EMITTED = {
     observability.PAYMENT_LINK_CREATED,
     observability.TOKEN_CACHE_LOOKUP,
     observability.TOKEN_REFRESH_FAILURE_STREAK,
+    observability.NOTIFICATION_RECEIVED,
+    observability.PLATFORM_EVENT_PUBLISHED,
 }
+NAMESPACE = "MidtransNativeActions"
+# Alarms on AWS's own metrics, (namespace, metric): the platform-events dead-letter queue's depth.
+AWS_METRICS = {("AWS/SQS", "ApproximateNumberOfMessagesVisible")}
 ALARM_TOPIC = {"Ref": "AlarmTopic"}
+PLATFORM_EVENTS_CONDITION = "HasPlatformEventsEndpoint"
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +51,18 @@ def stats(alarm: dict[str, Any]) -> list[dict[str, Any]]:
     return [query["MetricStat"] for query in alarm["Metrics"] if "MetricStat" in query]
 
 
-def test_the_alarms_are_the_prds_three(alarms):
-    assert set(alarms) == {"ActionFailureRateAlarm", "TokenRefreshFailureAlarm", "FlagRollbackAlarm"}
+def test_the_alarms_are_the_prds_three_and_the_notifications_two(alarms, resources):
+    assert set(alarms) == {
+        "ActionFailureRateAlarm",
+        "TokenRefreshFailureAlarm",
+        "FlagRollbackAlarm",
+        "NotificationSignatureFailuresAlarm",
+        "PlatformEventsDeadLetterAlarm",
+    }
+    # The dead-letter alarm exists with its queue, i.e. only when events are delivered to the platform's endpoint.
+    conditional = {name for name in alarms if "Condition" in resources[name]}
+    assert conditional == {"PlatformEventsDeadLetterAlarm"}
+    assert resources["PlatformEventsDeadLetterAlarm"]["Condition"] == PLATFORM_EVENTS_CONDITION
 
 
 def test_every_alarm_returns_exactly_one_series_and_its_ids_exist(alarms):
@@ -76,6 +95,34 @@ def test_thresholds_and_periods_match_the_prd(alarms):
     assert PRD_ALARMS["FlagRollbackAlarm"][1] * PRD_ALARMS["FlagRollbackAlarm"][2] == 3600
 
 
+def test_signature_alarm_reads_bad_signatures_ten_per_five_minutes_twice_in_a_row(alarms, template):
+    alarm = alarms["NotificationSignatureFailuresAlarm"]
+    [stat] = stats(alarm)
+    service = template["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+    assert stat["Metric"]["Namespace"] == NAMESPACE
+    assert stat["Metric"]["MetricName"] == observability.NOTIFICATION_RECEIVED
+    dims = {d["Name"]: d["Value"] for d in stat["Metric"]["Dimensions"]}
+    assert dims == {"outcome": "bad_signature", "service": service}
+    assert dims["outcome"] in observability.NOTIFICATION_OUTCOMES
+    assert (stat["Period"], stat["Stat"]) == (300, "Sum")
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanOrEqualToThreshold", 10)
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (2, 2)
+    assert "docs/runbook.md#alarm-4-notification-signature-failures" in alarm["AlarmDescription"]
+
+
+def test_dead_letter_alarm_fires_on_any_waiting_event(alarms):
+    alarm = alarms["PlatformEventsDeadLetterAlarm"]
+    [stat] = stats(alarm)
+    assert stat["Metric"] == {
+        "Namespace": "AWS/SQS",
+        "MetricName": "ApproximateNumberOfMessagesVisible",
+        "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["PlatformEventsDeadLetterQueue", "QueueName"]}}],
+    }
+    assert stat["Stat"] == "Maximum"  # a depth, not a count of arrivals
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
+    assert "docs/runbook.md#alarm-5-platform-events-dead-letters" in alarm["AlarmDescription"]
+
+
 def test_token_streak_alarm_fires_on_any_streak(alarms):
     alarm = alarms["TokenRefreshFailureAlarm"]
     [stat] = stats(alarm)
@@ -89,7 +136,11 @@ def test_no_alarm_can_sit_in_insufficient_data_and_all_notify_the_topic(alarms):
         assert alarm["AlarmActions"] == [ALARM_TOPIC], name
         assert alarm.get("ActionsEnabled", True) is True, name  # AppConfig ignores alarms with actions disabled
         for stat in stats(alarm):
-            assert stat["Metric"]["MetricName"] in EMITTED, name
+            metric = stat["Metric"]
+            if metric["Namespace"] == NAMESPACE:
+                assert metric["MetricName"] in EMITTED, name
+            else:
+                assert (metric["Namespace"], metric["MetricName"]) in AWS_METRICS, name
 
 
 def test_the_topic_has_only_an_optional_email_subscription(resources, template):
@@ -134,7 +185,7 @@ def test_rollout_bake_outlasts_alarm3_and_rollback_deploys_at_once(resources, al
 
 
 def test_dashboard_shows_the_kpi_failures_latency_tokens_links_and_tenants(dashboard):
-    titles = [w["properties"]["title"] for w in dashboard["widgets"]]
+    titles = [w["properties"].get("title", "") for w in dashboard["widgets"]]
     for needed in ("Success rate", "Failures by reason", "Latency percentiles", "Token cache hit rate"):
         assert any(title.startswith(needed) for title in titles), needed
     assert any("Payment links created by channel" in title for title in titles)
@@ -152,6 +203,7 @@ def test_dashboard_shows_the_kpi_failures_latency_tokens_links_and_tenants(dashb
             percentiles.add(options.get("stat"))
     assert metric_names <= EMITTED
     assert {"ActionStarted", "ActionSucceeded", "TokenCacheLookup", "PaymentLinkCreated"} <= metric_names
+    assert {observability.NOTIFICATION_RECEIVED, observability.PLATFORM_EVENT_PUBLISHED} <= metric_names
     assert {"p50", "p95", "p99"} <= percentiles
     kpi = next(w for w in dashboard["widgets"] if w["properties"]["title"].startswith("Success rate"))
     assert kpi["properties"]["annotations"]["horizontal"][0]["value"] == 95
@@ -170,3 +222,46 @@ def test_top_failing_tenants_come_from_the_failed_event_by_cid(resources, templa
     query = resources["TopFailingTenantsQuery"]["Properties"]
     assert query["LogGroupNames"] == [{"Ref": name} for name in agent_log_groups]
     assert 'event = "midtrans_action_failed"' in query["QueryString"] and "by cid" in query["QueryString"]
+
+
+def test_dashboard_shows_every_alarm_including_the_conditional_one(dashboard, alarms, template):
+    [alarm_widget] = [w["properties"] for w in dashboard["widgets"] if w["type"] == "alarm"]
+    assert sorted(alarm_widget["alarms"]) == sorted(placeholder(name) for name in alarms)
+    # The dead-letter alarm comes in through a !Sub variable that is empty without a platform endpoint.
+    _, variables = dashboard_body(template)
+    condition, when_true, when_false = variables["PlatformEventsAlarms"]["Fn::If"]
+    assert condition == PLATFORM_EVENTS_CONDITION and when_false == ""
+    assert when_true == {"Fn::Sub": ', "${PlatformEventsDeadLetterAlarm.Arn}"'}
+
+
+def rows_by(properties: dict[str, Any], metric: str, dimension: str) -> list[str]:
+    """The `dimension` value of each row of `metric` in a widget, after checking every row is that metric of this
+    service by exactly `dimension` and `service`, labelled with the value."""
+    values = []
+    for fields, options in metric_rows(properties["metrics"]):
+        assert fields[:2] == (NAMESPACE, metric), fields
+        dims = dict(zip(fields[2::2], fields[3::2], strict=True))
+        assert set(dims) == {dimension, "service"} and dims["service"] == "midtrans-native-actions", fields
+        assert options.get("label") == dims[dimension], fields
+        values.append(dims[dimension])
+    return values
+
+
+def test_the_payment_notifications_row_reads_what_the_code_emits(dashboard, alarms):
+    assert any("Payment notifications" in w["properties"].get("markdown", "") for w in dashboard["widgets"])
+    outcomes = template_model.widget(dashboard, "Notifications by outcome")
+    assert outcomes["stacked"] is True and outcomes["stat"] == "Sum"
+    # Every outcome the code can count, once: a new outcome without a row would be invisible.
+    assert rows_by(outcomes, observability.NOTIFICATION_RECEIVED, "outcome") == list(
+        observability.NOTIFICATION_OUTCOMES
+    )
+    suspicious = template_model.widget(dashboard, "Bad signatures and unknown tenants")
+    assert rows_by(suspicious, observability.NOTIFICATION_RECEIVED, "outcome") == ["bad_signature", "unknown_tenant"]
+    # The line is the alarm's threshold, on the alarm's period.
+    alarm = alarms["NotificationSignatureFailuresAlarm"]
+    [line] = suspicious["annotations"]["horizontal"]
+    assert line["value"] == alarm["Threshold"]
+    assert suspicious["period"] == stats(alarm)[0]["Period"]
+    events = template_model.widget(dashboard, "Platform events published by type")
+    assert events["stacked"] is True
+    assert rows_by(events, observability.PLATFORM_EVENT_PUBLISHED, "event_type") == list(get_args(EventType))

@@ -23,8 +23,11 @@ def path_regex(template_path: str) -> re.Pattern[str]:
     return re.compile(f"^{pattern}$")
 
 
-def event_problems(event: dict[str, Any], route_keys: set[str]) -> list[str]:
-    """What keeps `event` from being a v2 event that API Gateway would send for one of `route_keys`."""
+def event_problems(
+    event: dict[str, Any], route_keys: set[str], open_route_keys: frozenset[str] = frozenset()
+) -> list[str]:
+    """What keeps `event` from being a v2 event that API Gateway would send for one of `route_keys`. A route in
+    `open_route_keys` has no authorizer (Midtrans' notifications): API Gateway sends no authorizer context at all."""
     problems = []
     if event.get("version") != "2.0":
         problems.append("version is not 2.0")
@@ -41,10 +44,14 @@ def event_problems(event: dict[str, Any], route_keys: set[str]) -> list[str]:
     if not path_regex(path).match(raw_path) or context.get("http", {}).get("path") != raw_path:
         problems.append(f"rawPath {raw_path!r} does not match {path}")
     claims = context.get("authorizer", {}).get("jwt", {}).get("claims", {})
-    if not isinstance(claims.get("cid"), str) or not claims["cid"]:
-        problems.append("claims.cid missing")
-    if claims.get("role") not in ROLES:
-        problems.append(f"claims.role {claims.get('role')!r} not in {sorted(ROLES)}")
+    if route_key in open_route_keys:
+        if "authorizer" in context:
+            problems.append("requestContext.authorizer on a route without an authorizer")
+    else:
+        if not isinstance(claims.get("cid"), str) or not claims["cid"]:
+            problems.append("claims.cid missing")
+        if claims.get("role") not in ROLES:
+            problems.append(f"claims.role {claims.get('role')!r} not in {sorted(ROLES)}")
     headers = event.get("headers", {})
     if any(name != name.lower() for name in headers):
         problems.append("header names must be lower case, as HTTP APIs deliver them")
@@ -78,6 +85,16 @@ def test_event_check_rejects_what_api_gateway_would_not_send():
         "body is not a string",
     ]
     assert event_problems(good, {"GET /v1/connection"})[-1].startswith("routeKey 'PUT /v1/connection'")
+    open_route = {"PUT /v1/connection"}
+    assert event_problems(good, open_route, frozenset(open_route)) == [
+        "requestContext.authorizer on a route without an authorizer"
+    ]
+    anonymous = {**good, "requestContext": {k: v for k, v in good["requestContext"].items() if k != "authorizer"}}
+    assert event_problems(anonymous, open_route, frozenset(open_route)) == []
+    assert event_problems(anonymous, open_route) == [
+        "claims.cid missing",
+        "claims.role None not in " + str(sorted(ROLES)),
+    ]
     assert path_regex("/v1/refunds/{confirmation_id}/decision").match("/v1/refunds/c-1/decision")
     assert not path_regex("/v1/refunds/{confirmation_id}/decision").match("/v1/refunds/a/b/decision")
 
@@ -169,9 +186,12 @@ def test_every_event_is_a_real_event_for_its_function(repo_root, function_dirs, 
         function = function_dirs.get(path.name.split(".", 1)[0])
         event = json.loads(path.read_text(encoding="utf-8"))
         route_keys = {route.route_key for route in routes if route.function == function}
+        open_route_keys = frozenset(
+            route.route_key for route in routes if route.function == function and "Auth" in route.properties
+        )
         rules = [e["Properties"] for e in functions[function]["Events"].values() if e["Type"] == "EventBridgeRule"]
         if route_keys:
-            found = event_problems(event, route_keys)
+            found = event_problems(event, route_keys, open_route_keys)
         elif rules:
             [rule] = rules
             [alarm_arn] = rule["Pattern"]["resources"]

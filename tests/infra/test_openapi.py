@@ -15,6 +15,7 @@ from midtrans_local.events import GATEWAY_MESSAGES, gateway_error
 from midtrans_local.openapi import REPO_ROOT, build_openapi
 from midtrans_native.models.api import ErrorResponse
 from midtrans_native.registry import ACTION_TYPES
+from tests.infra.template_model import UNAUTHENTICATED_ROUTES
 
 AGENT_ACTION_ROUTES = [(tool.route.method.lower(), tool.route.path) for spec in ACTION_TYPES for tool in spec.tools]
 
@@ -51,14 +52,34 @@ def test_error_bodies_are_documented_as_error_response() -> None:
         assert _body_schema("post", "/v1/payments/status", code) == {"$ref": "#/components/schemas/ErrorResponse"}
 
 
+def test_routes_without_the_authorizer_are_documented_as_open(routes) -> None:
+    """Midtrans' notification routes have no JWT authorizer in the template (`Auth: {Authorizer: NONE}`): the
+    document says so (`security: []`), and says it of no other route."""
+    open_in_template = {(route.method.lower(), route.path) for route in routes if "Auth" in route.properties}
+    open_in_document = {
+        (method, path)
+        for path, operations in document()["paths"].items()
+        for method, operation in operations.items()
+        if operation.get("security") == []
+    }
+    assert open_in_template == {(method.lower(), path) for _, method, path in UNAUTHENTICATED_ROUTES}
+    assert open_in_document == open_in_template
+
+
 def test_401_is_the_authorizers_body_or_the_functions_own() -> None:
     """API Gateway's JWT authorizer answers {"message": "Unauthorized"}; a token without a valid tenant and role
-    gets the function's ErrorResponse. Both shapes are documented, and each real body matches exactly one."""
+    gets the function's ErrorResponse. Both shapes are documented, and each real body matches exactly one. A route
+    without the authorizer (Midtrans' notifications: a bad signature) can only get the function's."""
     local_authorizer = json.loads(gateway_error(401).body)
     functions_own = ErrorResponse(error="unauthorized", message="The token does not carry a valid tenant and role.")
     for path, operations in document()["paths"].items():
-        for method in operations:
+        for method, operation in operations.items():
             schema = _body_schema(method, path, "401")
+            if operation.get("security") == []:
+                # BI-SNAP's notification paths answer every outcome in BI-SNAP's envelope
+                own = "BiSnapNotificationAnswer" if "/v1.0/" in path else "ErrorResponse"
+                assert schema == {"$ref": f"#/components/schemas/{own}"}, (method, path)
+                continue
             assert schema == {
                 "oneOf": [{"$ref": "#/components/schemas/GatewayError"}, {"$ref": "#/components/schemas/ErrorResponse"}]
             }, (method, path)

@@ -1,10 +1,13 @@
 """template.yaml against the action registry (`midtrans_native.registry.ACTION_TYPES`).
 
 For every action type: its function exists and serves exactly the type's routes; its grants are what the type needs
-(the agent gates for all, the confirmation state machine for types that move money and for no other); McpFunction,
+(the agent gates for all, the confirmation state machine for types that move money and for no other, the order's
+conversation recorded by types that act on a specific order's money and by no other); McpFunction,
 which runs every type's operations, has exactly the union of their grants; the dashboard has the type's success-rate
-and latency rows, and the failed-actions rule, query and log widget read its log group (and MCP's). Every route in
-the template is declared, by the registry or by template_model.NON_ACTION_ROUTES.
+and latency rows, and the failed-actions rule, query and log widget read its log group (and MCP's and the
+notification function's). Every route in the template is declared, by the registry or by
+template_model.NON_ACTION_ROUTES. Resources only some functions may touch (idempotency records, notification
+receipts, the token index, the platform bus, reading order contexts) are granted to those functions only.
 
 Each check is a function of the template dict that returns its problems, so the tests at the end can show that it
 fails on a mutated copy of the template. docs/adding-an-action.md says what a new action type needs.
@@ -21,9 +24,19 @@ from typing import Any
 
 import pytest
 
-from midtrans_native.registry import ACTION_TYPES, CHECK_PAYMENT_STATUS, REQUEST_REFUND, ActionTypeSpec, Route
+from midtrans_native.registry import (
+    ACTION_TYPES,
+    CANCEL_TRANSACTION,
+    CHECK_PAYMENT_STATUS,
+    CREATE_PAYMENT_LINK,
+    REQUEST_REFUND,
+    ActionTypeSpec,
+    Route,
+)
 from tests.infra.template_model import (
     MCP_FUNCTION,
+    NOTIFICATIONS_FUNCTION,
+    dashboard_body,
     declared_routes,
     dimensions,
     function_grants,
@@ -55,8 +68,23 @@ AGENT_GATES = {
 CONFIRMATIONS = {
     (f"dynamodb:{action}", "ConfirmationsTable") for action in ("BatchGetItem", "GetItem", "PutItem", "UpdateItem")
 }
-# Powertools idempotency around the one refund call: the refund type's function and MCP, which runs it too.
-IDEMPOTENCY_HOLDERS = {REQUEST_REFUND.function_id, MCP_FUNCTION}
+# Which conversation an order belongs to (OrderContextStore.remember: one PutItem), recorded by the types whose
+# operations name a specific order's money (a payment link sent, a cancel or refund prompted), so that Midtrans'
+# notification about that order reaches the conversation. Every type says whether it does: a new type that is in
+# neither set fails, so its author decides.
+RECORDS_ORDER_CONTEXT = {CREATE_PAYMENT_LINK.id, CANCEL_TRANSACTION.id, REQUEST_REFUND.id}
+RECORDS_NO_ORDER_CONTEXT = {CHECK_PAYMENT_STATUS.id}  # reads a status: no order of its own to follow up
+ORDER_CONTEXT_WRITE = {("dynamodb:PutItem", "OrderContextsTable")}
+ORDER_CONTEXT_READS = {("dynamodb:GetItem", "OrderContextsTable"), ("dynamodb:BatchGetItem", "OrderContextsTable")}
+# Resources only these functions may have any grant on. Powertools idempotency around the one refund call: the
+# refund type's function and MCP, which runs it too. The notification function's own: its receipts, the token index
+# that names a URL's tenant, and the platform bus it publishes to.
+EXCLUSIVE_RESOURCES = {
+    "IdempotencyTable": {REQUEST_REFUND.function_id, MCP_FUNCTION},
+    "NotificationReceiptsTable": {NOTIFICATIONS_FUNCTION},
+    "ConnectionsTable/index/NotificationTokenIndex": {NOTIFICATIONS_FUNCTION},
+    "PlatformEventsBus": {NOTIFICATIONS_FUNCTION},
+}
 NAMESPACE = "MidtransNativeActions"
 KPI_METRICS = ("ActionStarted", "ActionSucceeded")
 PERCENTILES = ("p50", "p95", "p99")
@@ -112,13 +140,25 @@ def route_problems(template: dict[str, Any], specs: Sequence[ActionTypeSpec]) ->
 
 
 def grant_problems(template: dict[str, Any], specs: Sequence[ActionTypeSpec]) -> list[str]:
-    """The agent gates everywhere; confirmations exactly where money moves; idempotency only where refunds run."""
+    """The agent gates everywhere; confirmations exactly where money moves; the order's conversation recorded
+    exactly where a type acts on an order; idempotency only where refunds run; the notification function's
+    resources its own; order contexts read only by it."""
     grants = function_grants(serverless_functions(template))
     problems = []
     for spec in specs:
         have = grants.get(spec.function_id, set())
         if AGENT_GATES - have:
             problems.append(f"{spec.function_id} lacks the agent gates' {sorted(AGENT_GATES - have)}")
+        order_contexts = {grant for grant in have if grant[1] == "OrderContextsTable"}
+        if spec.id in RECORDS_ORDER_CONTEXT and order_contexts != ORDER_CONTEXT_WRITE:
+            problems.append(
+                f"{spec.function_id} acts on an order: its OrderContextsTable grants must be "
+                f"{sorted(ORDER_CONTEXT_WRITE)}, not {sorted(order_contexts)}"
+            )
+        elif spec.id in RECORDS_NO_ORDER_CONTEXT and order_contexts:
+            problems.append(f"{spec.function_id} records no order context but may use {sorted(order_contexts)}")
+        elif spec.id not in RECORDS_ORDER_CONTEXT | RECORDS_NO_ORDER_CONTEXT:
+            problems.append(f"{spec.id}: say whether it records order contexts (RECORDS_ORDER_CONTEXT or not)")
         confirmations = {grant for grant in have if grant[1] == "ConfirmationsTable"}
         if spec.moves_money and confirmations != CONFIRMATIONS:
             problems.append(
@@ -129,9 +169,13 @@ def grant_problems(template: dict[str, Any], specs: Sequence[ActionTypeSpec]) ->
             problems.append(
                 f"{spec.function_id} moves no money but may use ConfirmationsTable: {sorted(confirmations)}"
             )
-    holders = {name for name, have in grants.items() if any(resource == "IdempotencyTable" for _, resource in have)}
-    if holders != IDEMPOTENCY_HOLDERS:
-        problems.append(f"IdempotencyTable grants are held by {sorted(holders)}, not {sorted(IDEMPOTENCY_HOLDERS)}")
+    for resource, wanted in EXCLUSIVE_RESOURCES.items():
+        holders = {name for name, have in grants.items() if any(target == resource for _, target in have)}
+        if holders != wanted:
+            problems.append(f"{resource} grants are held by {sorted(holders)}, not {sorted(wanted)}")
+    readers = {name for name, have in grants.items() if have & ORDER_CONTEXT_READS}
+    if readers != {NOTIFICATIONS_FUNCTION}:
+        problems.append(f"OrderContextsTable is read by {sorted(readers)}, not ['{NOTIFICATIONS_FUNCTION}']")
     return problems
 
 
@@ -202,9 +246,9 @@ def latency_problems(template: dict[str, Any], specs: Sequence[ActionTypeSpec]) 
 
 def failure_log_problems(template: dict[str, Any], specs: Sequence[ActionTypeSpec]) -> list[str]:
     """The top-failing-tenants rule, its saved query and the dashboard's failed-actions widget read exactly the log
-    groups of every type's function and of McpFunction."""
+    groups of every type's function, of McpFunction and of the notification function."""
     groups = log_groups(template)
-    functions = [*(spec.function_id for spec in specs), MCP_FUNCTION]
+    functions = [*(spec.function_id for spec in specs), MCP_FUNCTION, NOTIFICATIONS_FUNCTION]
     problems = [f"{name} has no log group" for name in functions if name not in groups]
     wanted = sorted(groups[name] for name in functions if name in groups)
     resources = template["Resources"]
@@ -276,9 +320,10 @@ def statements(template: dict[str, Any], function: str) -> list[dict[str, Any]]:
 
 
 def edit_dashboard(template: dict[str, Any], old: str, new: str) -> None:
+    text, variables = dashboard_body(template)
+    assert text.count(old) == 1, old
     body = properties(template, "OperationsDashboard")["DashboardBody"]
-    assert body["Fn::Sub"].count(old) == 1, old
-    body["Fn::Sub"] = body["Fn::Sub"].replace(old, new)
+    body["Fn::Sub"] = [text.replace(old, new), variables] if variables else text.replace(old, new)
 
 
 def test_registry_route_check_catches_malformed_routes():
@@ -347,6 +392,35 @@ def test_grant_check_catches_missing_gates_and_misplaced_confirmations_and_idemp
     ]
 
 
+def test_grant_check_catches_misplaced_order_contexts_and_notification_resources(mutable):
+    # The refund function forgets to record the order's conversation; the status check records one; the status
+    # check also reads order contexts and publishes to the bus; the connection function claims receipts.
+    refund = statements(mutable, "RequestRefundFunction")
+    record = next(s for s in refund if s["Sid"] == "RecordOrderContext")
+    refund.remove(record)
+    notifications = statements(mutable, NOTIFICATIONS_FUNCTION)
+    reads = next(s for s in notifications if s["Sid"] == "ReadOrderContexts")
+    publish = next(s for s in notifications if s["Sid"] == "PublishPlatformEvents")
+    statements(mutable, "CheckPaymentStatusFunction").extend([record, reads, publish])
+    receipts = next(s for s in notifications if s["Sid"] == "NotificationReceipts")
+    statements(mutable, "ConnectionFunction").append(receipts)
+    unclassified = dataclasses.replace(CHECK_PAYMENT_STATUS, id="check_something_else")
+    assert grant_problems(mutable, [*ACTION_TYPES, unclassified]) == [
+        "CheckPaymentStatusFunction records no order context but may use "
+        "[('dynamodb:BatchGetItem', 'OrderContextsTable'), ('dynamodb:GetItem', 'OrderContextsTable'), "
+        "('dynamodb:PutItem', 'OrderContextsTable')]",
+        "RequestRefundFunction acts on an order: its OrderContextsTable grants must be "
+        "[('dynamodb:PutItem', 'OrderContextsTable')], not []",
+        "check_something_else: say whether it records order contexts (RECORDS_ORDER_CONTEXT or not)",
+        f"NotificationReceiptsTable grants are held by ['ConnectionFunction', '{NOTIFICATIONS_FUNCTION}'], "
+        f"not ['{NOTIFICATIONS_FUNCTION}']",
+        f"PlatformEventsBus grants are held by ['CheckPaymentStatusFunction', '{NOTIFICATIONS_FUNCTION}'], "
+        f"not ['{NOTIFICATIONS_FUNCTION}']",
+        f"OrderContextsTable is read by ['CheckPaymentStatusFunction', '{NOTIFICATIONS_FUNCTION}'], "
+        f"not ['{NOTIFICATIONS_FUNCTION}']",
+    ]
+
+
 def test_mcp_grant_check_catches_a_missing_and_an_extra_grant(mutable):
     mcp = statements(mutable, MCP_FUNCTION)
     mcp.remove(next(s for s in mcp if s["Sid"] == "BiSnapTokenCache"))
@@ -402,16 +476,20 @@ def test_latency_check_catches_a_missing_function_and_a_wrong_label(mutable):
 
 def test_failure_log_check_catches_a_log_group_left_out_of_each_reader(mutable):
     rule = properties(mutable, "TopFailingTenantsRule")["RuleBody"]
-    rule["Fn::Sub"] = rule["Fn::Sub"].replace(', "${McpLogGroup}"', "")
+    assert rule["Fn::Sub"].count('"${MidtransNotificationsLogGroup}"') == 1
+    rule["Fn::Sub"] = (
+        rule["Fn::Sub"].replace(', "${McpLogGroup}"', "").replace(', "${MidtransNotificationsLogGroup}"', "")
+    )
     properties(mutable, "TopFailingTenantsQuery")["LogGroupNames"].pop(0)
     edit_dashboard(mutable, " | SOURCE '${McpLogGroup}'", " | SOURCE '${ActionsLogGroup}'")
     agents = "CancelTransactionLogGroup', 'CheckPaymentStatusLogGroup', 'CreatePaymentLinkLogGroup'"
-    wanted = f"['{agents}, 'McpLogGroup', 'RequestRefundLogGroup']"
+    tail = "'MidtransNotificationsLogGroup', 'RequestRefundLogGroup'"
+    wanted = f"['{agents}, 'McpLogGroup', {tail}]"
     assert failure_log_problems(mutable, ACTION_TYPES) == [
         f"TopFailingTenantsRule reads ['{agents}, 'RequestRefundLogGroup'], not {wanted}",
         "TopFailingTenantsQuery reads ['CancelTransactionLogGroup', 'CreatePaymentLinkLogGroup', 'McpLogGroup', "
-        f"'RequestRefundLogGroup'], not {wanted}",
-        f"the failed-actions log widget reads ['ActionsLogGroup', '{agents}, 'RequestRefundLogGroup'], not {wanted}",
+        f"{tail}], not {wanted}",
+        f"the failed-actions log widget reads ['ActionsLogGroup', '{agents}, {tail}], not {wanted}",
     ]
     ghost = dataclasses.replace(CHECK_PAYMENT_STATUS, function_id="GhostFunction")
     assert failure_log_problems(mutable, [ghost])[0] == "GhostFunction has no log group"

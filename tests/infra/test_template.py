@@ -6,6 +6,8 @@ import ast
 from collections import Counter
 from pathlib import Path
 
+from tests.infra.template_model import NOTIFICATIONS_FUNCTION, UNAUTHENTICATED_ROUTES
+
 ALLOWED_METHODS = {"get", "post", "put", "patch", "delete"}
 API_REF = {"Ref": "MidtransActionsApi"}
 LAYER_REF = {"Ref": "SharedLayer"}
@@ -48,6 +50,7 @@ def test_every_function_gets_the_shared_layer_from_globals(template, functions):
 
 
 def test_every_function_is_routed_through_the_jwt_protected_api(functions):
+    opted_out = set()
     for name, props in functions.items():
         if name in OPERATIONS_FUNCTIONS:
             continue  # checked by test_operations_functions_have_no_http_route
@@ -57,8 +60,20 @@ def test_every_function_is_routed_through_the_jwt_protected_api(functions):
             assert event["Type"] == "HttpApi", f"{name}.{event_name}"
             # Without ApiId SAM puts the route on an implicit API that has no authorizer.
             assert event["Properties"].get("ApiId") == API_REF, f"{name}.{event_name}"
-            # Every request carries the platform's JWT: no route may opt out of the authorizer.
-            assert "Auth" not in event["Properties"], f"{name}.{event_name}"
+            # Every request carries the platform's JWT, except Midtrans' notifications (Midtrans cannot send one):
+            # only they opt out, and only by naming no authorizer at all (never another authorizer or scopes).
+            auth = event["Properties"].get("Auth")
+            if auth is not None:
+                assert auth == {"Authorizer": "NONE"}, f"{name}.{event_name}"
+                opted_out.add((name, event["Properties"]["Method"].upper(), event["Properties"]["Path"]))
+    assert opted_out == UNAUTHENTICATED_ROUTES
+
+
+def test_the_notification_function_serves_only_the_unauthenticated_routes(functions, routes):
+    """Nothing else may share its code: a JWT route added to it would run beside code that trusts no caller."""
+    served = {(r.function, r.method.upper(), r.path) for r in routes if r.function == NOTIFICATIONS_FUNCTION}
+    assert served == UNAUTHENTICATED_ROUTES
+    assert functions[NOTIFICATIONS_FUNCTION]["CodeUri"] == "functions/midtrans_notifications/"
 
 
 def test_every_code_uri_holds_an_app_py_with_lambda_handler(functions, repo_root):
@@ -128,6 +143,9 @@ def test_api_fails_on_warnings_throttles_and_logs_access(resources):
     assert access["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
     # The bearer token must never reach the access log.
     assert "authorization" not in access["Format"].lower()
+    # Nor a notification URL's token: the route key ({token}) is logged, never the path the request came on.
+    assert "$context.routeKey" in access["Format"]
+    assert "$context.path" not in access["Format"] and "$request.path" not in access["Format"]
     assert resources["ApiAccessLogGroup"]["Properties"]["RetentionInDays"] == 30
 
 
@@ -156,6 +174,11 @@ def test_globals_environment_is_complete(template):
         "CREDENTIALS_KEY_ID": {"Ref": "CredentialsKey"},
         "ACTION_DEADLINE_SECONDS": "24.5",
         "MIDTRANS_API_BASE_URL": "",
+        "NOTIFICATION_RECEIPTS_TABLE_NAME": {"Ref": "NotificationReceiptsTable"},
+        "ORDER_CONTEXTS_TABLE_NAME": {"Ref": "OrderContextsTable"},
+        "ORDER_CONTEXT_TTL_DAYS": "30",
+        "PLATFORM_EVENTS_BUS_NAME": {"Ref": "PlatformEventsBus"},
+        "PUBLIC_API_URL": "",
     }
 
 

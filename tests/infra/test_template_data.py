@@ -61,6 +61,9 @@ def test_no_function_policy_is_broader_than_needed(functions):
 
 
 BISNAP_TOKENS = {("dynamodb:GetItem", "TokenCacheTable"), ("dynamodb:UpdateItem", "TokenCacheTable")}
+# Which conversation an order belongs to: recorded by the functions that send a payment link or prompt a cancel or
+# refund (and MCP, which runs them too), read by the notification function only.
+RECORD_ORDER_CONTEXT = ("dynamodb:PutItem", "OrderContextsTable")
 
 
 def test_check_payment_status_reads_connections_decrypts_and_uses_bisnap_tokens(grants):
@@ -74,13 +77,14 @@ def test_check_payment_status_reads_connections_decrypts_and_uses_bisnap_tokens(
     }
 
 
-def test_payment_link_function_only_reads(grants):
+def test_payment_link_function_reads_and_records_the_orders_conversation_only(grants):
     assert grants["CreatePaymentLinkFunction"] == {
         ("appconfig:StartConfigurationSession", "FeatureFlagsProfile"),
         ("appconfig:GetLatestConfiguration", "FeatureFlagsProfile"),
         ("dynamodb:Query", "ActionsTable"),
         ("dynamodb:GetItem", "ConnectionsTable"),
         ("kms:Decrypt", "CredentialsKey"),
+        RECORD_ORDER_CONTEXT,
     }
 
 
@@ -97,6 +101,7 @@ def test_cancel_function_reads_connections_and_drives_confirmations_only(grants)
         ("dynamodb:UpdateItem", "ConfirmationsTable"),
         ("kms:Decrypt", "CredentialsKey"),
         *BISNAP_TOKENS,
+        RECORD_ORDER_CONTEXT,
     }
 
 
@@ -117,6 +122,7 @@ def test_refund_function_adds_only_the_idempotency_records(grants):
         ("dynamodb:DeleteItem", "IdempotencyTable"),
         ("kms:Decrypt", "CredentialsKey"),
         *BISNAP_TOKENS,
+        RECORD_ORDER_CONTEXT,
     }
 
 
@@ -168,7 +174,36 @@ def test_mcp_function_has_exactly_what_the_agent_action_functions_have(grants):
         ("dynamodb:DeleteItem", "IdempotencyTable"),
         ("kms:Decrypt", "CredentialsKey"),
         *BISNAP_TOKENS,
+        RECORD_ORDER_CONTEXT,
     }
+
+
+def test_notification_function_has_exactly_its_grants(grants):
+    # No feature flag (notifications are processed whatever it says: Midtrans would retry a refused one for hours),
+    # no confirmations, no idempotency records, no writes to the connection or to order contexts.
+    assert grants["MidtransNotificationsFunction"] == {
+        ("dynamodb:Query", "ConnectionsTable/index/NotificationTokenIndex"),
+        ("dynamodb:GetItem", "ConnectionsTable"),
+        ("kms:Decrypt", "CredentialsKey"),
+        ("dynamodb:GetItem", "NotificationReceiptsTable"),
+        ("dynamodb:PutItem", "NotificationReceiptsTable"),
+        ("dynamodb:UpdateItem", "NotificationReceiptsTable"),
+        ("dynamodb:DeleteItem", "NotificationReceiptsTable"),
+        ("dynamodb:GetItem", "OrderContextsTable"),
+        ("dynamodb:BatchGetItem", "OrderContextsTable"),
+        ("events:PutEvents", "PlatformEventsBus"),
+        *BISNAP_TOKENS,
+    }
+
+
+def test_notification_function_grants_each_say_why(functions):
+    [policy] = functions["MidtransNotificationsFunction"]["Policies"]
+    sids = [statement["Sid"] for statement in policy["Statement"]]
+    assert len(sids) == len(set(sids)) and all(sids)
+    # The BI-SNAP token cache statement is the status function's, word for word.
+    [status_policy] = [p for p in functions["CheckPaymentStatusFunction"]["Policies"] if "Statement" in p]
+    [theirs] = [s for s in status_policy["Statement"] if s["Sid"] == "BiSnapTokenCache"]
+    assert theirs in policy["Statement"]
 
 
 def test_the_flag_ships_off_and_functions_can_only_read_it(resources):
@@ -212,6 +247,8 @@ def test_every_table_is_on_demand_encrypted_backed_up_and_retained(resources):
         "ConfirmationsTable",
         "IdempotencyTable",
         "ActionsTable",
+        "NotificationReceiptsTable",
+        "OrderContextsTable",
     }
     for name, table in tables.items():
         props = table["Properties"]
@@ -226,13 +263,38 @@ def test_every_table_is_on_demand_encrypted_backed_up_and_retained(resources):
 def test_table_keys_match_what_the_stores_use(resources):
     connections = resources["ConnectionsTable"]["Properties"]
     assert connections["KeySchema"] == [{"AttributeName": "cid", "KeyType": "HASH"}]
-    assert connections["AttributeDefinitions"] == [{"AttributeName": "cid", "AttributeType": "S"}]
+    assert connections["AttributeDefinitions"] == [
+        {"AttributeName": "cid", "AttributeType": "S"},
+        {"AttributeName": "notification_token", "AttributeType": "S"},
+    ]
+    # ConnectionStore.tenant_by_notification_token queries it, then reads the cid's item consistently.
+    assert connections["GlobalSecondaryIndexes"] == [
+        {
+            "IndexName": "NotificationTokenIndex",
+            "KeySchema": [{"AttributeName": "notification_token", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "KEYS_ONLY"},
+        }
+    ]
+    receipts = resources["NotificationReceiptsTable"]["Properties"]
+    assert receipts["KeySchema"] == [{"AttributeName": "receipt_id", "KeyType": "HASH"}]
+    assert receipts["AttributeDefinitions"] == [{"AttributeName": "receipt_id", "AttributeType": "S"}]
+    contexts = resources["OrderContextsTable"]["Properties"]
+    assert contexts["KeySchema"] == [
+        {"AttributeName": "cid", "KeyType": "HASH"},
+        {"AttributeName": "order_id", "KeyType": "RANGE"},
+    ]
+    assert contexts["AttributeDefinitions"] == [
+        {"AttributeName": "cid", "AttributeType": "S"},
+        {"AttributeName": "order_id", "AttributeType": "S"},
+    ]
     tokens = resources["TokenCacheTable"]["Properties"]
     assert tokens["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
     assert tokens["AttributeDefinitions"] == [{"AttributeName": "pk", "AttributeType": "S"}]
 
 
-@pytest.mark.parametrize("table", ["TokenCacheTable", "ConfirmationsTable"])
+@pytest.mark.parametrize(
+    "table", ["TokenCacheTable", "ConfirmationsTable", "NotificationReceiptsTable", "OrderContextsTable"]
+)
 def test_short_lived_tables_expire_items_on_ttl(resources, table):
     ttl = resources[table]["Properties"]["TimeToLiveSpecification"]
     assert ttl == {"AttributeName": "ttl", "Enabled": True}
@@ -262,6 +324,11 @@ def test_outputs_expose_the_api_tables_and_key(template):
         "TokenCacheTableName",
         "ConfirmationsTableName",
         "IdempotencyTableName",
+        "NotificationReceiptsTableName",
+        "OrderContextsTableName",
+        "PlatformEventsBusName",
+        "PlatformEventsBusArn",
+        "PlatformEventsDeadLetterQueueUrl",
         "CredentialsKeyArn",
         "AlarmTopicArn",
         "FlagRollbackAlarmName",

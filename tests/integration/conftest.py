@@ -34,6 +34,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
         monkeypatch.setenv("CONFIRMATIONS_TABLE_NAME", ids["ConfirmationsTable"])
         monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", ids["IdempotencyTable"])
         monkeypatch.setenv("ACTIONS_TABLE_NAME", ids["ActionsTable"])
+        monkeypatch.setenv("NOTIFICATION_RECEIPTS_TABLE_NAME", ids["NotificationReceiptsTable"])
+        monkeypatch.setenv("ORDER_CONTEXTS_TABLE_NAME", ids["OrderContextsTable"])
+        monkeypatch.setenv("PLATFORM_EVENTS_BUS_NAME", ids["PlatformEventsBus"])
         deps.reset()
         yield ids
 

@@ -22,6 +22,7 @@ FUNCTIONS = {
     "actions": "ActionsFunction",
     "agent_tools": "AgentToolsFunction",
     "mcp_server": "McpFunction",
+    "midtrans_notifications": "MidtransNotificationsFunction",
 }
 # file stem → (HTTP status, `outcome` / `status` / `error` the body must carry, its `failure_reason` or None).
 # Every name says its outcome: the failures come from the simulator's scenario orders (ORDER-SCENARIO-TIMEOUT, …)
@@ -89,6 +90,11 @@ EXPECTED: dict[str, tuple[int, str | None, str | None]] = {
     "connection.put_environment_mismatch": (422, "environment_mismatch", None),
     "connection.get": (200, "connected", None),
     "connection.ai_agent_forbidden": (403, "forbidden", None),
+    # The seeded tenant's URL (invoke substitutes the placeholder token); the simulator's seeded settlement.
+    "midtrans_notifications.settlement": (200, "accepted", None),
+    "midtrans_notifications.bad_signature": (401, "bad_signature", None),
+    "midtrans_notifications.bisnap_debit_without_public_key": (401, None, None),  # BI-SNAP's envelope: responseCode
+    "midtrans_notifications.bisnap_qr_without_public_key": (401, None, None),
     "connection.delete": (200, "not_connected", None),  # last: it disconnects tenant-demo
 }
 
@@ -135,7 +141,17 @@ def test_every_event_replays_to_the_outcome_its_name_says() -> None:
     assert results == EXPECTED
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+# Midtrans' notifications carry no JWT (their routes have no authorizer): the token in the path names the tenant.
+UNAUTHENTICATED = {name for name in EXPECTED if name.startswith("midtrans_notifications.")}
+
+
+@pytest.mark.parametrize("name", sorted(UNAUTHENTICATED))
+def test_notification_events_carry_no_claims(name: str) -> None:
+    event = json.loads((EVENTS / f"{name}.json").read_text())
+    assert "authorizer" not in event["requestContext"] and event["pathParameters"]["token"]
+
+
+@pytest.mark.parametrize("name", sorted(set(EXPECTED) - UNAUTHENTICATED))
 def test_event_claims_name_a_tenant_and_role(name: str) -> None:
     event = json.loads((EVENTS / f"{name}.json").read_text())
     claims = event["requestContext"]["authorizer"]["jwt"]["claims"]

@@ -59,7 +59,18 @@ EVENT_OF_ROUTE = {
     "DELETE /v1/connection": "connection.delete",
     "GET /v1/agent/tools": "agent_tools.list",
     "POST /mcp": "mcp_server.tools_list",
+    "POST /v1/notifications/midtrans/{token}": "midtrans_notifications.settlement",
+    "POST /v1/notifications/midtrans/{token}/v1.0/debit/notify": (
+        "midtrans_notifications.bisnap_debit_without_public_key"
+    ),
+    "POST /v1/notifications/midtrans/{token}/v1.0/qr/qr-mpm-notify": (
+        "midtrans_notifications.bisnap_qr_without_public_key"
+    ),
 }
+# Midtrans' notification routes have no JWT: the token in the path and Midtrans' signature authenticate them, so
+# their hostile bodies are tested for a connected tenant's real URL (test_hostile_bodies_on_a_notification_url).
+NOTIFICATION_ROUTES = {key for key, route in ROUTES.items() if route.authorizer is None}
+JWT_ROUTES = [key for key in EVENT_OF_ROUTE if key not in NOTIFICATION_ROUTES]
 ADMIN_PATHS = re.compile(r"/v1/(connection|actions|action-types)\b")
 MCP = "POST /mcp"
 # POST /mcp's body is the MCP SDK's: it requires a Content-Type starting with application/json in any case (and
@@ -172,11 +183,9 @@ def refused_claims(route_key: str) -> dict[str, tuple[dict[str, str], tuple[int,
     }
 
 
-def hostile_event(route_key: str, name: str, claims: dict[str, str] | None = None) -> dict[str, Any]:
-    event = route_event(route_key)
-    hostile = HOSTILE[name]
-    valid = event.get("body") or '{"conversation_id": "conv-1"}'
-    body = hostile.make(valid)
+def with_hostile_body(event: dict[str, Any], hostile: Hostile) -> dict[str, Any]:
+    """The event with the hostile body (made from its own valid one) and Content-Type."""
+    body = hostile.make(event.get("body") or '{"conversation_id": "conv-1"}')
     if isinstance(body, bytes):
         event["body"], event["isBase64Encoded"] = base64.b64encode(body).decode(), True
     else:
@@ -185,6 +194,11 @@ def hostile_event(route_key: str, name: str, claims: dict[str, str] | None = Non
         event["headers"].pop("content-type", None)
         if hostile.content_type is not None:
             event["headers"]["content-type"] = hostile.content_type
+    return event
+
+
+def hostile_event(route_key: str, name: str, claims: dict[str, str] | None = None) -> dict[str, Any]:
+    event = with_hostile_body(route_event(route_key), HOSTILE[name])
     event["requestContext"]["authorizer"]["jwt"]["claims"].update({**allowed_claims(route_key), **(claims or {})})
     return event
 
@@ -237,7 +251,7 @@ def test_every_route_of_the_template_has_its_event() -> None:
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
-@pytest.mark.parametrize("route_key", list(EVENT_OF_ROUTE))
+@pytest.mark.parametrize("route_key", JWT_ROUTES)
 def test_a_refused_caller_gets_401_or_403_whatever_the_body(no_aws: None, route_key: str, name: str) -> None:
     function = function_of(route_key)
     for refusal, (claims, expected) in refused_claims(route_key).items():
@@ -248,7 +262,7 @@ def test_a_refused_caller_gets_401_or_403_whatever_the_body(no_aws: None, route_
 
 
 @pytest.mark.parametrize("name", [name for name, hostile in HOSTILE.items() if hostile.expect is not None])
-@pytest.mark.parametrize("route_key", [key for key in EVENT_OF_ROUTE if reads_body(key)])
+@pytest.mark.parametrize("route_key", [key for key in JWT_ROUTES if reads_body(key)])
 def test_a_hostile_body_is_refused_before_the_route_runs(no_aws: None, route_key: str, name: str) -> None:
     """No AWS resources and no Midtrans: the refusal comes from the body alone, before the route does anything."""
     status, body = invoke(function_of(route_key), hostile_event(route_key, name))
@@ -259,7 +273,7 @@ def test_a_hostile_body_is_refused_before_the_route_runs(no_aws: None, route_key
     assert SERVER_KEY_CANARY not in json.dumps(body)
 
 
-@pytest.mark.parametrize("route_key", list(EVENT_OF_ROUTE))
+@pytest.mark.parametrize("route_key", JWT_ROUTES)
 def test_every_hostile_body_for_a_connected_tenant(connected: str, midtrans: responses.RequestsMock, route_key: str):
     """The whole flow for an admitted caller of a connected tenant with every action configured: hostile bodies are
     refused and send nothing to Midtrans; JSON under any label is read as JSON; a route without a body ignores it."""
@@ -292,6 +306,32 @@ def test_every_hostile_body_for_a_connected_tenant(connected: str, midtrans: res
             if (status, body.get("error")) != hostile.expect or reached_midtrans:
                 wrong[name] = (status, body, f"reached Midtrans: {reached_midtrans}")
     assert wrong == {}
+
+
+@pytest.mark.parametrize("route_key", sorted(NOTIFICATION_ROUTES))
+def test_hostile_bodies_on_a_notification_url(connected: str, midtrans: responses.RequestsMock, route_key: str):
+    """Every hostile body at a connected tenant's real notification URL: a 4xx (never a 5xx) and nothing sent to
+    Midtrans; the JSON route answers in the error model, the BI-SNAP ones (this tenant gave no Midtrans public key,
+    so nothing verifies) in BI-SNAP's envelope. JSON under another label is read as JSON: that notification is
+    genuine (its signature holds) and gets processed."""
+    midtrans.get(re.compile(r"https://api.sandbox.midtrans.com/v2/.*/status"), json=NOT_FOUND_BODY)
+    _, view = invoke("connection", load_event("connection.get"))
+    token = view["notification_url"].rsplit("/", 1)[-1]
+    json_route = route_key.endswith("{token}")
+    wrong: dict[str, Any] = {}
+    for name, hostile in HOSTILE.items():
+        event = with_hostile_body(load_event(EVENT_OF_ROUTE[route_key], path={"token": token}), hostile)
+        calls_before = len(midtrans.calls)
+        status, answer = invoke("midtrans_notifications", event)
+        if json_route and hostile.expect is None:
+            if is_body_refusal(status, answer):  # read as JSON: verified, then re-read (not found yet: retry)
+                wrong[name] = (status, answer, "not read as JSON")
+            continue
+        shaped = is_error_model(answer) if json_route else str(answer["responseCode"]).startswith(str(status))
+        if not (400 <= status < 500 and shaped) or len(midtrans.calls) > calls_before:
+            wrong[name] = (status, answer, len(midtrans.calls) - calls_before)
+    assert wrong == {}
+    assert SERVER_KEY_CANARY not in json.dumps(wrong)
 
 
 def test_json_in_any_casing_and_with_parameters_is_read_as_json(connected: str, midtrans: responses.RequestsMock):

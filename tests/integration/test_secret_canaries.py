@@ -261,10 +261,13 @@ def set_body(event: dict[str, Any], body: str | bytes, content_type: str | None)
 def canary_events(route_key: str) -> dict[str, dict[str, Any]]:
     """Every malformed request for one route: name -> event (the caller is one the route admits)."""
 
-    def base() -> dict[str, Any]:
-        event = route_event(route_key)
-        event["requestContext"]["authorizer"]["jwt"]["claims"].update(allowed_claims(route_key))
+    def admitted(event: dict[str, Any]) -> dict[str, Any]:
+        if "authorizer" in event["requestContext"]:  # Midtrans' notification routes have no JWT
+            event["requestContext"]["authorizer"]["jwt"]["claims"].update(allowed_claims(route_key))
         return event
+
+    def base() -> dict[str, Any]:
+        return admitted(route_event(route_key))
 
     valid = json.loads(route_event(route_key).get("body") or "{}")
     events: dict[str, dict[str, Any]] = {}
@@ -283,8 +286,7 @@ def canary_events(route_key: str) -> dict[str, dict[str, Any]]:
         for label, bad in (("a key", SERVER_KEY), ("a JWT", JWT), ("malformed", malformed(BISNAP_SECRET))):
             event = load_event(EVENT_OF_ROUTE[route_key], path={name: urllib.parse.quote(bad, safe="")})
             event["pathParameters"][name] = bad
-            event["requestContext"]["authorizer"]["jwt"]["claims"].update(allowed_claims(route_key))
-            events[f"path {name}: {label}"] = event
+            events[f"path {name}: {label}"] = admitted(event)
     return events
 
 

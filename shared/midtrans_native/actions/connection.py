@@ -34,10 +34,16 @@ class TokenCache(Protocol):
     def forget_tenant(self, cid: str) -> None: ...
 
 
-def view(connection: StoredConnection | None, message: str | None = None) -> ConnectionView:
+NOTIFICATION_ROUTE = "/v1/notifications/midtrans/"
+
+
+def view(connection: StoredConnection | None, message: str | None = None, *, public_url: str = "") -> ConnectionView:
+    """`public_url`: where this API is reached from outside (the notification URL is built on it)."""
     if connection is None:
         return ConnectionView(status="not_connected", message=message)
+    token = connection.notification_token
     return ConnectionView(
+        notification_url=f"{public_url.rstrip('/')}{NOTIFICATION_ROUTE}{token}" if token and public_url else None,
         status="connected",
         message=message,
         environment=connection.environment,
@@ -82,6 +88,7 @@ def connect(
     store: ConnectionRepository,
     core_api: Callable[[MidtransCredentials], PaymentsClient],
     token_cache: TokenCache,
+    public_url: str = "",
 ) -> ConnectionView:
     """Verify, then store. With BI-SNAP credentials, a second probe goes over BI-SNAP: it obtains a token
     (proving the client id and private key) and makes one signed read (proving the client secret and partner id)."""
@@ -115,7 +122,9 @@ def connect(
         token_cache.forget_tenant(caller.cid)  # back to Core API only: drop any BI-SNAP token
     connection = store.save(caller.cid, request)
     telemetry.succeeded(response_status="verified", outcome="connected")
-    return view(connection, render(Msg.CONNECTED, request.locale, environment=connection.environment))
+    return view(
+        connection, render(Msg.CONNECTED, request.locale, environment=connection.environment), public_url=public_url
+    )
 
 
 def _bisnap(request: ConnectRequest) -> BiSnapCredentials:
@@ -127,11 +136,12 @@ def _bisnap(request: ConnectRequest) -> BiSnapCredentials:
         channel_id=request.bisnap.channel_id,
         client_secret=request.bisnap.client_secret,
         private_key=request.bisnap.private_key,
+        midtrans_public_key=request.bisnap.midtrans_public_key,
     )
 
 
-def get_connection(caller: Caller, *, store: ConnectionRepository) -> ConnectionView:
-    return view(store.get(caller.cid))
+def get_connection(caller: Caller, *, store: ConnectionRepository, public_url: str = "") -> ConnectionView:
+    return view(store.get(caller.cid), public_url=public_url)
 
 
 def disconnect(

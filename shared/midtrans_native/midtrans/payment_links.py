@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from midtrans_native.errors import (
     MidtransApiError,
@@ -71,6 +71,17 @@ class PaymentLinkPayload(BaseModel):
         return self.model_dump(mode="json", exclude_none=True)
 
 
+class LinkPurchase(BaseModel):
+    """One payment made through a link (GET's `purchases[]`): its order_id may be the link's plus a suffix
+    (docs/midtrans-behaviour.md §12)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    order_id: str | None = None
+    transaction_id: str | None = None
+    payment_status: str | None = None
+
+
 class PaymentLink(BaseModel):
     """A link as Midtrans knows it: what the agent needs to send it and support needs to find it."""
 
@@ -79,6 +90,7 @@ class PaymentLink(BaseModel):
     order_id: str
     url: str
     payment_link_id: str | None
+    purchases: tuple[LinkPurchase, ...] = ()
 
 
 class _Created(BaseModel):
@@ -94,6 +106,7 @@ class _Details(BaseModel):
     order_id: str
     payment_link_url: str
     payment_link_id: str | None = None
+    purchases: list[LinkPurchase] = Field(default_factory=list)
 
 
 def error_messages(body: dict[str, Any] | None) -> list[str]:
@@ -187,7 +200,10 @@ class PaymentLinkClient:
             raise MidtransApiError(f"{what}: no order_id/payment_link_url in the answer", http_status=200) from None
         url = _checked_url(details.payment_link_url, what, reply.http_status)
         return PaymentLink(
-            order_id=details.order_id, url=url, payment_link_id=details.payment_link_id or _link_id_of(url)
+            order_id=details.order_id,
+            url=url,
+            payment_link_id=details.payment_link_id or _link_id_of(url),
+            purchases=tuple(details.purchases),
         )
 
 

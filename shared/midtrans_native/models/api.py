@@ -283,6 +283,11 @@ PEM_PRIVATE_KEY_PATTERN = (
     r"-----END (RSA )?PRIVATE KEY-----[ \t\r\n]*$"
 )
 PEM_PRIVATE_KEY_FORMAT = "pem-rsa-private-key"
+PEM_PUBLIC_KEY_PATTERN = (
+    r"^[ \t\r\n]*-----BEGIN (RSA )?PUBLIC KEY-----\r?\n([A-Za-z0-9+/=]+\r?\n)+"
+    r"-----END (RSA )?PUBLIC KEY-----[ \t\r\n]*$"
+)
+PEM_PUBLIC_KEY_FORMAT = "pem-rsa-public-key"
 
 
 class BiSnapConnect(DeferredModel):
@@ -306,6 +311,15 @@ class BiSnapConnect(DeferredModel):
         StringConstraints(pattern=r"^[0-9]{5}$"),
         matching(r"^[0-9]{5}$", "channel_id_format", "must be 5 digits"),
     ] = Field(description="CHANNEL-ID from the credential exchange: 5 digits")
+    midtrans_public_key: str | None = Field(
+        default=None,
+        min_length=100,
+        max_length=8192,
+        pattern=PEM_PUBLIC_KEY_PATTERN,
+        description="Midtrans' RSA public key (PEM) from the dashboard: verifies BI-SNAP payment notifications "
+        "(without it, BI-SNAP notifications are refused; HTTP notifications need only the server key)",
+        json_schema_extra={"format": PEM_PUBLIC_KEY_FORMAT},
+    )
 
     @field_validator("private_key")
     @classmethod
@@ -315,6 +329,15 @@ class BiSnapConnect(DeferredModel):
         from midtrans_native.models.keys import load_rsa_private_key
 
         load_rsa_private_key(value.get_secret_value())
+        return value
+
+    @field_validator("midtrans_public_key")
+    @classmethod
+    def _rsa_public_key(cls, value: str | None) -> str | None:
+        from midtrans_native.models.keys import load_rsa_public_key
+
+        if value is not None:
+            load_rsa_public_key(value)
         return value
 
 
@@ -375,6 +398,11 @@ class ConnectionView(DeferredModel):
     merchant_id: str | None = None
     connected_at: datetime | None = None
     updated_at: datetime | None = None
+    notification_url: str | None = Field(
+        default=None,
+        description="Paste into the Midtrans dashboard's Payment Notification URL (BI-SNAP: the notification base "
+        "URL). Created on connect, kept on re-authorization, revoked by a disconnect. Treat it as a secret.",
+    )
 
 
 class ErrorResponse(DeferredModel):

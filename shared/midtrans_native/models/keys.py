@@ -19,3 +19,20 @@ def load_rsa_private_key(private_key_pem: str) -> Any:
     if key.key_size < 2048:
         raise ValueError("RSA keys shorter than 2048 bits are refused")
     return key
+
+
+def load_rsa_public_key(public_key_pem: str) -> Any:
+    """Midtrans' RSA public key for BI-SNAP notifications (SubjectPublicKeyInfo or PKCS#1 PEM). Raises ValueError
+    for anything else."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    try:
+        key = load_pem_public_key(public_key_pem.encode())
+    except (ValueError, TypeError) as exc:
+        raise ValueError("not a PEM public key") from exc
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValueError("not an RSA public key")
+    if key.key_size < 2048:
+        raise ValueError("RSA keys shorter than 2048 bits are refused")
+    return key

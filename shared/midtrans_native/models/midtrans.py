@@ -62,6 +62,7 @@ class BiSnapCredentials(DeferredModel):
     channel_id: str  # CHANNEL-ID, 5 digits
     client_secret: SecretStr  # HMAC-SHA512 key of every transactional call
     private_key: SecretStr  # PEM; signs token requests (Midtrans holds the public half)
+    midtrans_public_key: str | None = None  # PEM; verifies Midtrans' BI-SNAP notifications (public, not secret)
 
     @property
     def fingerprint(self) -> str:

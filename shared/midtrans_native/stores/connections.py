@@ -7,7 +7,9 @@ to another tenant's item cannot be decrypted there. Only masked forms are ever s
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import secrets as token_source
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -32,6 +34,8 @@ class BiSnapInput(Protocol):
     def client_secret(self) -> SecretStr: ...
     @property
     def private_key(self) -> SecretStr: ...
+    @property
+    def midtrans_public_key(self) -> str | None: ...
 
 
 class ConnectionInput(Protocol):
@@ -75,7 +79,10 @@ _CONNECTION_ATTRIBUTES = (
     "merchant_id",
     "bisnap_client_id",
     "bisnap_channel_id",
+    # Revoked with the credentials: a disconnected tenant's notification URL answers 404 (docs/decisions.md D31).
+    "notification_token",
 )
+NOTIFICATION_TOKEN_INDEX = "NotificationTokenIndex"  # noqa: S105 (an index name, not a secret)
 
 
 class DecryptedCredentials:
@@ -119,6 +126,8 @@ class StoredConnection:
     updated_at: datetime
     bisnap_client_id: str | None = None  # masked
     bisnap_channel_id: str | None = None
+    # The secret part of the tenant's notification URL (/v1/notifications/midtrans/{token}).
+    notification_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +190,24 @@ class ConnectionStore:
     def get(self, cid: str) -> StoredConnection | None:
         return self.tenant(cid).connection
 
+    def tenant_by_notification_token(self, token: str) -> TenantRecord | None:
+        """The connected tenant whose notification URL carries `token`, or None. The index is eventually
+        consistent, so the item it names is read again consistently and must still carry this very token: a URL
+        revoked by a disconnect (or replaced by a reconnect) stops working at once."""
+        found = self._dynamodb.query(
+            TableName=self._table,
+            IndexName=NOTIFICATION_TOKEN_INDEX,
+            KeyConditionExpression="notification_token = :token",
+            ExpressionAttributeValues={":token": {"S": token}},
+            Limit=2,
+        ).get("Items", [])
+        for key in found:
+            tenant = self.tenant(key["cid"]["S"])
+            stored = tenant.connection.notification_token if tenant.connection else None
+            if stored is not None and hmac.compare_digest(stored.encode(), token.encode()):
+                return tenant
+        return None
+
     def credentials(self, cid: str) -> tuple[StoredConnection, MidtransCredentials] | None:
         """The connection and its decrypted server key, or None when the tenant is not connected."""
         return self.credentials_of(self.tenant(cid))
@@ -218,6 +245,8 @@ class ConnectionStore:
                 "client_secret": request.bisnap.client_secret.get_secret_value(),
                 "private_key": request.bisnap.private_key.get_secret_value(),
             }
+            if request.bisnap.midtrans_public_key:
+                secrets["bisnap"]["midtrans_public_key"] = request.bisnap.midtrans_public_key
         ciphertext = self._kms.encrypt(
             KeyId=self._key_id, Plaintext=json.dumps(secrets).encode(), EncryptionContext=self._context(cid)
         )["CiphertextBlob"]
@@ -229,6 +258,7 @@ class ConnectionStore:
             ":msk": {"S": mask_key(server_key)},
             ":mck": {"S": mask_key(request.client_key)},
             ":now": {"S": now},
+            ":token": {"S": token_source.token_urlsafe(32)},
         }
         assignments = [
             "environment = :env",
@@ -238,6 +268,8 @@ class ConnectionStore:
             "masked_client_key = :mck",
             "updated_at = :now",
             "connected_at = if_not_exists(connected_at, :now)",
+            # Created on connect, kept on re-authorization (the admin pasted it into the Midtrans dashboard).
+            "notification_token = if_not_exists(notification_token, :token)",
         ]
         removals = []
         bisnap_view = {
@@ -315,6 +347,7 @@ def _to_connection(item: dict[str, Any]) -> StoredConnection:
         updated_at=datetime.fromisoformat(item["updated_at"]["S"]),
         bisnap_client_id=text("bisnap_client_id"),
         bisnap_channel_id=text("bisnap_channel_id"),
+        notification_token=text("notification_token"),
     )
 
 
@@ -324,6 +357,7 @@ def _bisnap_credentials(secrets: dict[str, str], connection: StoredConnection) -
         channel_id=secrets["channel_id"],
         client_secret=SecretStr(secrets["client_secret"]),
         private_key=SecretStr(secrets["private_key"]),
+        midtrans_public_key=secrets.get("midtrans_public_key"),
         # Stored in clear beside the ciphertext (they are identifiers, not secrets); the request required them.
         partner_id=connection.partner_id or "",
         merchant_id=connection.merchant_id or "",

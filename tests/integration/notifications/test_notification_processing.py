@@ -1,0 +1,188 @@
+"""actions.notifications with its collaborators passed in: the receipts and order contexts on moto, Midtrans' status
+and the bus as fakes (docs/decisions.md D31). What the handler tests cannot provoke: the bus refusing an event, a
+BI-SNAP notification signed by Midtrans' key, a receipt held by a live invocation."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from pydantic import SecretStr
+
+from midtrans_native import deps
+from midtrans_native.actions import notifications
+from midtrans_native.errors import RequestRefused
+from midtrans_native.midtrans.notification_signatures import bisnap_string_to_sign
+from midtrans_native.models.midtrans import BiSnapCredentials, MidtransCredentials, TransactionStatus
+from midtrans_native.stores.notification_receipts import NotificationReceipts
+from midtrans_native.stores.platform_events import EventPublishFailed
+from tests.conftest import load_event
+from tests.integration.conftest import invoke
+
+MIDTRANS_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+PUBLIC_PEM = (
+    MIDTRANS_KEY.public_key()
+    .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    .decode()
+)
+PATH = "/v1/notifications/midtrans/tok/v1.0/debit/notify"
+
+
+class Status:
+    """A PaymentsClient that answers one status and counts the reads."""
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+        self.reads = 0
+
+    def get_status(self, order_id: str) -> TransactionStatus:
+        self.reads += 1
+        return TransactionStatus(
+            status_code="200",
+            order_id=order_id,
+            transaction_id="tx-9",
+            transaction_status=self.state,
+            payment_type="gopay",
+            gross_amount=Decimal("150000.00"),
+        )
+
+
+class Bus:
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.published: list[tuple[str, dict[str, Any]]] = []
+
+    def publish(self, detail_type: str, detail: dict[str, Any]) -> None:
+        if self.fail:
+            raise EventPublishFailed("EventBridge refused the event: InternalFailure")
+        self.published.append((detail_type, detail))
+
+
+def credentials(public_key: str | None = PUBLIC_PEM) -> MidtransCredentials:
+    return MidtransCredentials(
+        cid="tenant-snap",
+        environment="sandbox",
+        server_key=SecretStr("SB-Mid-server-LOCALSIMULATOR01"),
+        bisnap=BiSnapCredentials(
+            client_id="client-1",
+            partner_id="partner-1",
+            merchant_id="G000000001",
+            channel_id="12345",
+            client_secret=SecretStr("secret-123"),
+            private_key=SecretStr("unused"),
+            midtrans_public_key=public_key,
+        ),
+    )
+
+
+def collaborators(status: Status, bus: Bus) -> notifications.Collaborators:
+    return notifications.Collaborators(
+        core_api=lambda _: status,  # type: ignore[arg-type,return-value]
+        links=lambda _: pytest.fail("no link lookup expected"),  # type: ignore[arg-type,return-value]
+        receipts=NotificationReceipts(deps.dynamodb_client(), deps.get_settings().notification_receipts_table_name),
+        contexts=deps.order_context_store(),
+        events=bus,  # type: ignore[arg-type]
+        now=lambda: datetime(2026, 11, 27, 10, 0, tzinfo=UTC),
+    )
+
+
+def bisnap_request(order_id: str = "ORDER-SNAP-1") -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(
+        {
+            "originalPartnerReferenceNo": order_id,
+            "originalReferenceNo": "A120240319143000",
+            "latestTransactionStatus": "00",
+            "amount": {"value": "150000.00", "currency": "IDR"},
+            "additionalInfo": {},
+        },
+        separators=(",", ":"),
+    ).encode()
+    timestamp = "2026-11-27T17:00:00+07:00"
+    signature = MIDTRANS_KEY.sign(
+        bisnap_string_to_sign(PATH, body, timestamp).encode(), padding.PKCS1v15(), hashes.SHA256()
+    )
+    return body, {"x-timestamp": timestamp, "x-signature": base64.b64encode(signature).decode()}
+
+
+def test_a_bus_failure_answers_503_and_releases_the_receipt(aws: dict[str, str]) -> None:
+    status, failing = Status("settlement"), Bus(fail=True)
+    with pytest.raises(RequestRefused) as refused:
+        notifications.process("tenant-snap", credentials(), "ORDER-1", collaborators(status, failing))
+    assert refused.value.http_status == 503
+    working = Bus()
+    assert notifications.process("tenant-snap", credentials(), "ORDER-1", collaborators(status, working)).outcome == (
+        "accepted"
+    )
+    assert [kind for kind, _ in working.published] == ["payment_received"]  # Midtrans' retry published it, once
+
+
+def test_a_receipt_held_by_a_live_invocation_is_retried_later_not_dropped(aws: dict[str, str]) -> None:
+    status, bus = Status("settlement"), Bus()
+    receipt = notifications.receipt_id("tenant-snap", status.get_status("ORDER-2"))
+    deps_ = collaborators(status, bus)
+    assert deps_.receipts.begin(receipt, lease_seconds=35) == "new"  # another invocation is processing it
+    with pytest.raises(RequestRefused) as refused:
+        notifications.process("tenant-snap", credentials(), "ORDER-2", deps_)
+    assert refused.value.http_status == 503 and bus.published == []
+
+
+def test_a_bisnap_notification_signed_by_midtrans_is_processed(aws: dict[str, str]) -> None:
+    status, bus = Status("settlement"), Bus()
+    body, headers = bisnap_request()
+    processed = notifications.receive_bisnap_notification(
+        ("tenant-snap", credentials()), PATH, body, headers, collaborators(status, bus)
+    )
+    assert (processed.outcome, processed.event_type) == ("accepted", "payment_received")
+    assert status.reads == 1 and bus.published[0][1]["order_id"] == "ORDER-SNAP-1"
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    ["body", "path", "timestamp", "no_public_key", "no_signature"],
+)
+def test_a_bisnap_notification_that_does_not_verify_changes_nothing(aws: dict[str, str], tamper: str) -> None:
+    status, bus = Status("settlement"), Bus()
+    body, headers = bisnap_request()
+    path, creds = PATH, credentials()
+    if tamper == "body":
+        body = body.replace(b"ORDER-SNAP-1", b"ORDER-SNAP-2")
+    elif tamper == "path":
+        path = PATH.replace("tok", "other")
+    elif tamper == "timestamp":
+        headers["x-timestamp"] = "2026-11-27T17:00:01+07:00"
+    elif tamper == "no_public_key":
+        creds = credentials(public_key=None)
+    else:
+        headers.pop("x-signature")
+    with pytest.raises(RequestRefused) as refused:
+        notifications.receive_bisnap_notification(
+            ("tenant-snap", creds), path, body, headers, collaborators(status, bus)
+        )
+    assert (refused.value.http_status, refused.value.error) == (401, "bad_signature")
+    assert status.reads == 0 and bus.published == []
+
+
+def test_the_bisnap_route_answers_in_the_bisnap_envelope(connected: str) -> None:
+    """tenant-demo has no Midtrans public key: a BI-SNAP notification to its URL is refused, in BI-SNAP's terms."""
+    _, view = invoke("connection", load_event("connection.get"))
+    token = view["notification_url"].rsplit("/", 1)[-1]
+    event = load_event("midtrans_notifications.settlement", path={"token": token})
+    event["rawPath"] += "/v1.0/debit/notify"
+    event["requestContext"]["http"]["path"] = event["rawPath"]
+    event["routeKey"] = "POST /v1/notifications/midtrans/{token}/v1.0/debit/notify"
+    body, headers = bisnap_request()
+    event["body"], event["headers"] = body.decode(), {**event["headers"], **headers}
+    assert invoke("midtrans_notifications", event) == (
+        401,
+        {"responseCode": "4015600", "responseMessage": "Unauthorized. Signature"},
+    )
+    event["pathParameters"]["token"] = "x" * 43
+    event["rawPath"] = event["rawPath"].replace(token, "x" * 43)
+    event["requestContext"]["http"]["path"] = event["rawPath"]
+    assert invoke("midtrans_notifications", event) == (404, {"responseCode": "4045600", "responseMessage": "Not Found"})
