@@ -81,6 +81,18 @@ def get_app() -> APIGatewayHttpResolver:
     for service_path in notifications.BISNAP_SERVICES:
         _bisnap_route(app, service_path, collaborators)
 
+    @app.not_found
+    def _no_such_token(_: Exception) -> Response[Any]:
+        """API Gateway routed it here, but the token has characters no token has, so no route above matched: the
+        same 404 as any unknown token (in BI-SNAP's envelope on its paths), never read further."""
+        count_notification("unknown_tenant")
+        service_path = next((p for p in notifications.BISNAP_SERVICES if app.current_event.path.endswith(p)), None)
+        if service_path is not None:
+            body: Any = notifications.bisnap_answer(service_path, 404)
+        else:
+            body = {"error": "unknown_notification_url", "message": notifications.UNKNOWN_URL}
+        return Response(status_code=404, content_type="application/json", body=body)
+
     return app
 
 

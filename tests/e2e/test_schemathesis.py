@@ -26,6 +26,9 @@ everything else must answer 2xx to valid data):
 * `POST /v1/payment-links`: a generated order_id that an earlier example used with other details: 409
   order_id_taken (the same details again are a 200 `replayed`);
 * `PUT /v1/connection`: generated keys are not keys Midtrans (the simulator) knows: 400 connection_failed.
+* Midtrans' notification routes: a generated token names no connected tenant's notification URL: 404
+  unknown_notification_url (the token is an unguessable secret; tests/e2e/test_notifications_e2e.py covers the
+  real URL).
 
 `DELETE /v1/connection` is excluded: it disconnects the tenant, and every agent route would answer 409
 not_connected from then on (it is covered by tests/e2e/test_connection_e2e.py).
@@ -95,6 +98,9 @@ CONFIG = SchemathesisConfig.from_dict(
             _expect("POST /v1/actions", "409"),
             _expect("POST /v1/payment-links", "409"),
             _expect("PUT /v1/connection", "400"),
+            _expect("POST /v1/notifications/midtrans/{token}", "404"),
+            _expect("POST /v1/notifications/midtrans/{token}/v1.0/debit/notify", "404"),
+            _expect("POST /v1/notifications/midtrans/{token}/v1.0/qr/qr-mpm-notify", "404"),
         ],
     }
 )

@@ -34,6 +34,7 @@ from midtrans_native.stores.platform_events import PlatformEvents
 
 # The receipt's lease: longer than the function's timeout (29 s), so a live invocation is never taken over.
 LEASE_SECONDS = 35.0
+UNKNOWN_URL = "No connected tenant has this notification URL."
 TOKEN_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 REFUND_STATES = ("refund", "partial_refund")
 EVENT_COPY: dict[EventType, Msg] = {
@@ -117,7 +118,7 @@ def tenant_for(token: str, tenants: TenantLookup) -> tuple[str, MidtransCredenti
     found = tenants.credentials_of(tenant) if tenant is not None else None
     if tenant is None or found is None:
         count_notification("unknown_tenant")
-        raise RequestRefused(404, "unknown_notification_url", "No connected tenant has this notification URL.")
+        raise RequestRefused(404, "unknown_notification_url", UNKNOWN_URL)
     return tenant.cid, found[1]
 
 

@@ -159,7 +159,7 @@ def test_the_forged_fixture_is_refused(token: str, midtrans: responses.RequestsM
     assert len(midtrans.calls) == 0 and receipts(aws) == []
 
 
-@pytest.mark.parametrize("unknown", [FIXTURE_TOKEN, "short", "x" * 43, "not a token at all " * 3])
+@pytest.mark.parametrize("unknown", [FIXTURE_TOKEN, "short", "x" * 43, "not a token at all " * 3, '"#?<script>'])
 def test_an_unknown_url_is_404_before_anything_is_read(
     connected: str, midtrans: responses.RequestsMock, aws: dict[str, str], unknown: str
 ) -> None:

@@ -186,3 +186,9 @@ def test_the_bisnap_route_answers_in_the_bisnap_envelope(connected: str) -> None
     event["rawPath"] = event["rawPath"].replace(token, "x" * 43)
     event["requestContext"]["http"]["path"] = event["rawPath"]
     assert invoke("midtrans_notifications", event) == (404, {"responseCode": "4045600", "responseMessage": "Not Found"})
+    # a token no route pattern matches (API Gateway routes any segment here): the same 404, in the same envelope
+    odd = '"#?<x>'
+    event["pathParameters"]["token"] = odd
+    event["rawPath"] = event["rawPath"].replace("x" * 43, odd)
+    event["requestContext"]["http"]["path"] = event["rawPath"]
+    assert invoke("midtrans_notifications", event) == (404, {"responseCode": "4045600", "responseMessage": "Not Found"})
