@@ -117,15 +117,7 @@ class Notifier:
             self._jobs.append(job)
             self._ensure_sender()
             self._cond.notify_all()
-            return {
-                "delivery_id": job.delivery_id,
-                "kind": message.kind,
-                "url": message.url,
-                "order_id": message.order_id,
-                "transaction_status": message.transaction_status,
-                "body": json.loads(message.body),
-                "headers": dict(message.headers),
-            }
+            return _described(job)
 
     # --- observing -----------------------------------------------------------------------------------------
 
@@ -239,13 +231,7 @@ class Notifier:
         except Exception as exc:  # a bad URL or a dead receiver is an outcome to log and retry, not a crash
             error = f"{type(exc).__name__}: {exc}"
         return {
-            "delivery_id": job.delivery_id,
-            "kind": message.kind,
-            "url": message.url,
-            "order_id": message.order_id,
-            "transaction_status": message.transaction_status,
-            "body": json.loads(message.body),
-            "headers": dict(message.headers),
+            **_described(job),
             "attempt": job.attempt,
             "answer_status": answer_status,
             "answer_body": answer_body,
@@ -268,3 +254,17 @@ class Notifier:
                     job.due = time.monotonic() + self._delays[retry]
                     self._jobs.append(job)
             self._cond.notify_all()
+
+
+def _described(job: _Job) -> dict[str, Any]:
+    """What a queued notification is: every attempt's record starts with it."""
+    message = job.message
+    return {
+        "delivery_id": job.delivery_id,
+        "kind": message.kind,
+        "url": message.url,
+        "order_id": message.order_id,
+        "transaction_status": message.transaction_status,
+        "body": json.loads(message.body),
+        "headers": dict(message.headers),
+    }

@@ -14,11 +14,7 @@ def load_rsa_private_key(private_key_pem: str) -> Any:
         key = load_pem_private_key(private_key_pem.encode(), password=None)
     except (ValueError, TypeError) as exc:
         raise ValueError("not an unencrypted PEM private key") from exc
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise ValueError("not an RSA private key")
-    if key.key_size < 2048:
-        raise ValueError("RSA keys shorter than 2048 bits are refused")
-    return key
+    return _rsa_of_size(key, rsa.RSAPrivateKey, "private")
 
 
 def load_rsa_public_key(public_key_pem: str) -> Any:
@@ -31,8 +27,12 @@ def load_rsa_public_key(public_key_pem: str) -> Any:
         key = load_pem_public_key(public_key_pem.encode())
     except (ValueError, TypeError) as exc:
         raise ValueError("not a PEM public key") from exc
-    if not isinstance(key, rsa.RSAPublicKey):
-        raise ValueError("not an RSA public key")
-    if key.key_size < 2048:
+    return _rsa_of_size(key, rsa.RSAPublicKey, "public")
+
+
+def _rsa_of_size(key: Any, rsa_type: type, kind: str) -> Any:
+    if not isinstance(key, rsa_type):
+        raise ValueError(f"not an RSA {kind} key")
+    if int(getattr(key, "key_size", 0)) < 2048:
         raise ValueError("RSA keys shorter than 2048 bits are refused")
     return key
