@@ -35,6 +35,20 @@ LOCAL_AWS_ENVIRONMENT = {
 _UNSET_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB")
 
 
+def client_options(region_name: str = LOCAL_REGION, endpoint_url: str | None = None) -> dict[str, Any]:
+    """boto3.client keyword arguments for in-process moto (`endpoint_url` None) or the moto server at
+    `endpoint_url`, with the dummy credentials."""
+    options: dict[str, Any] = {"region_name": region_name}
+    if endpoint_url:
+        options |= {
+            "endpoint_url": endpoint_url,
+            "aws_access_key_id": LOCAL_AWS_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
+            "aws_secret_access_key": LOCAL_AWS_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
+            "aws_session_token": LOCAL_AWS_ENVIRONMENT["AWS_SESSION_TOKEN"],
+        }
+    return options
+
+
 def aws_client_environment(base: Mapping[str, str], endpoint_url: str) -> dict[str, str]:
     """`base` (a process environment) with every AWS client sent to `endpoint_url` with dummy credentials: no
     profile, no service-specific endpoint, nothing that could reach a real account."""
@@ -168,15 +182,8 @@ def create_resources_from_template(
     else:
         sam = SamTemplate.load(template)
     physical_ids: dict[str, str] = {}
-    client_options: dict[str, Any] = {"region_name": region_name}
-    if endpoint_url:
-        client_options |= {
-            "endpoint_url": endpoint_url,
-            "aws_access_key_id": LOCAL_AWS_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
-            "aws_secret_access_key": LOCAL_AWS_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
-            "aws_session_token": LOCAL_AWS_ENVIRONMENT["AWS_SESSION_TOKEN"],
-        }
-    kms = boto3.client("kms", **client_options)
+    connect = client_options(region_name, endpoint_url)
+    kms = boto3.client("kms", **connect)
     for logical_id, resource in sam.created_resources_of_type("AWS::KMS::Key").items():
         props = sam.resolve(resource.get("Properties") or {}, physical_ids)
         options = {k: props[k] for k in ("Description", "KeyUsage", "KeySpec") if k in props}
@@ -188,7 +195,7 @@ def create_resources_from_template(
         props = sam.resolve(resource.get("Properties") or {}, physical_ids)
         kms.create_alias(AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"])
         physical_ids[logical_id] = props["AliasName"]
-    dynamodb = boto3.client("dynamodb", **client_options)
+    dynamodb = boto3.client("dynamodb", **connect)
     for logical_id, resource in sam.created_resources_of_type("AWS::DynamoDB::Table").items():
         props = sam.resolve(resource.get("Properties") or {}, physical_ids)
         dynamodb.create_table(**_create_table_arguments(logical_id, props))
@@ -209,7 +216,7 @@ def create_resources_from_template(
             BillingMode="PAY_PER_REQUEST",
         )
         physical_ids[logical_id] = logical_id
-    events = boto3.client("events", **client_options)
+    events = boto3.client("events", **connect)
     for logical_id in sam.created_resources_of_type("AWS::Events::EventBus"):
         # Named after the logical id, as tables are (the template's Name is the stack's, e.g. <stack>-platform-events).
         events.create_event_bus(Name=logical_id)

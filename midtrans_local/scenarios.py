@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from midtrans_local.aws import LOCAL_AWS_ENVIRONMENT
+from midtrans_local.aws import client_options
 from midtrans_local.template import LOCAL_REGION
 
 SCENARIO_CONFIRMATION_TTL_SECONDS = 24 * 3600
@@ -58,15 +58,7 @@ def seed_confirmations(
 
     from midtrans_native.stores.confirmations import RETENTION_SECONDS, ConfirmationStore
 
-    options: dict[str, Any] = {"region_name": LOCAL_REGION}
-    if endpoint_url:
-        options |= {
-            "endpoint_url": endpoint_url,
-            "aws_access_key_id": LOCAL_AWS_ENVIRONMENT["AWS_ACCESS_KEY_ID"],
-            "aws_secret_access_key": LOCAL_AWS_ENVIRONMENT["AWS_SECRET_ACCESS_KEY"],
-            "aws_session_token": LOCAL_AWS_ENVIRONMENT["AWS_SESSION_TOKEN"],
-        }
-    dynamodb = boto3.client("dynamodb", **options)
+    dynamodb = boto3.client("dynamodb", **client_options(LOCAL_REGION, endpoint_url))
     expires_at = round((now if now is not None else time.time()) + SCENARIO_CONFIRMATION_TTL_SECONDS, 3)
     store = ConfirmationStore(dynamodb, table_name)
     seeded = []

@@ -126,8 +126,6 @@ def _bisnap_route(app: APIGatewayHttpResolver, service_path: str, collaborators:
             body=notifications.bisnap_answer(service_path, status),
         )
 
-    post_bisnap_notification.__name__ = f"post_bisnap_notification_{service_path.split('/')[-1].replace('-', '_')}"
-
 
 lambda_handler = http_lambda_handler(get_app)
 

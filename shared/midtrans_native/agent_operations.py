@@ -12,7 +12,7 @@ import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, partial
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
@@ -161,21 +161,9 @@ def request_cancellation(
     lambda_context: LambdaContext | None,
     gates: AgentGates | None = None,
 ) -> CancellationResponse:
-    gates = gates or deps.agent_gates()
-    slot = _slot_of(request, caller, "cancel")
-    confirmations = gated_confirmations(caller, CANCEL_TRANSACTION, request.locale, gates, slot)
-    deadline = deps.deadline(lambda_context)
-    response = cancel_actions.request_cancellation(
-        request,
-        caller,
-        connections=gates,
-        core_api=partial(deps.core_api, deadline=deadline),
-        confirmations=confirmations,
-        ttl_seconds=get_settings().confirmation_ttl_seconds,
+    return _prompt(
+        cancel_actions.request_cancellation, CANCEL_TRANSACTION, "cancel", request, caller, lambda_context, gates
     )
-    if response.outcome == "confirmation_required" and request.order_id:
-        remember_order(caller, request, request.order_id, "cancel")
-    return response
 
 
 def decide_cancellation(
@@ -204,20 +192,36 @@ def request_refund(
     lambda_context: LambdaContext | None,
     gates: AgentGates | None = None,
 ) -> RefundResponse:
+    return _prompt(refund_actions.request_refund, REQUEST_REFUND, "refund", request, caller, lambda_context, gates)
+
+
+PromptRequest = TypeVar("PromptRequest", CancellationRequest, RefundRequest)
+PromptResponse = TypeVar("PromptResponse", CancellationResponse, RefundResponse)
+
+
+def _prompt(
+    ask: Callable[..., PromptResponse],
+    action_type: ActionTypeSpec,
+    action: Action,
+    request: PromptRequest,
+    caller: Caller,
+    lambda_context: LambdaContext | None,
+    gates: AgentGates | None,
+) -> PromptResponse:
+    """A cancel or refund prompt: the gates (the conversation's slot read along with the tenant), the action's
+    eligibility check and prompt, then the order's conversation recorded for Midtrans' later notifications."""
     gates = gates or deps.agent_gates()
-    slot = _slot_of(request, caller, "refund")
-    confirmations = gated_confirmations(caller, REQUEST_REFUND, request.locale, gates, slot)
-    deadline = deps.deadline(lambda_context)
-    response = refund_actions.request_refund(
+    confirmations = gated_confirmations(caller, action_type, request.locale, gates, _slot_of(request, caller, action))
+    response = ask(
         request,
         caller,
         connections=gates,
-        core_api=partial(deps.core_api, deadline=deadline),
+        core_api=partial(deps.core_api, deadline=deps.deadline(lambda_context)),
         confirmations=confirmations,
         ttl_seconds=get_settings().confirmation_ttl_seconds,
     )
     if response.outcome == "confirmation_required" and request.order_id:
-        remember_order(caller, request, request.order_id, "refund")
+        remember_order(caller, request, request.order_id, action)
     return response
 
 

@@ -12,24 +12,10 @@ from midtrans_native.actions import request_refund as refund
 from midtrans_native.actions.common import replay_or_refuse
 from midtrans_native.errors import RequestRefused
 from midtrans_native.stores.confirmations import Confirmation, Refusal, decision_refusal
+from tests.unit.fakes import confirmation
 
 NOW = 1_800_000_000.0
-PENDING = Confirmation(
-    confirmation_id="c-1",
-    cid="t",
-    conversation_id="conv",
-    action="refund",
-    order_id="O-1",
-    transaction_id="tx-1",
-    amount=1000,
-    reason=None,
-    locale="en",
-    state="pending",
-    expires_at=NOW + 300,
-    lease_until=None,
-    attempts=0,
-    result=None,
-)
+PENDING = confirmation(expires_at=NOW + 300)
 EXPIRED = NOW - 1
 
 

@@ -7,24 +7,9 @@ import pytest
 from midtrans_native.actions import request_refund as refund
 from midtrans_native.errors import DuplicateRefund, MidtransApiError, MidtransTimeout
 from midtrans_native.models.midtrans import TransactionStatus
-from midtrans_native.stores.confirmations import Confirmation
+from tests.unit.fakes import confirmation
 
-CONFIRMATION = Confirmation(
-    confirmation_id="c-1",
-    cid="t",
-    conversation_id="conv",
-    action="refund",
-    order_id="O-1",
-    transaction_id="tx-1",
-    amount=1000,
-    reason=None,
-    locale="en",
-    state="executing",
-    expires_at=9e9,
-    lease_until=None,
-    attempts=1,
-    result=None,
-)
+CONFIRMATION = confirmation(state="executing", expires_at=9e9, attempts=1)
 KEY = "mna-key"
 
 

@@ -246,10 +246,12 @@ def build_event(
 ) -> PlatformEvent:
     locale: Locale = context.locale if context is not None and context.locale in get_args(Locale) else "en"  # type: ignore[assignment]
     shown_order = link_order_id or status.order_id  # the order id the customer was given
-    refunded = refunded_total(status) if status.transaction_status in REFUND_STATES else None
-    latest_refund = status.refunds[-1].refund_amount if status.refunds else None
-    amount = int(latest_refund) if refunded is not None and latest_refund is not None else refunded
-    money = status.gross_amount_rupiah if amount is None else amount
+    refunded: int | None = None
+    money = status.gross_amount_rupiah  # what the message names: the payment, or this refund's own amount
+    if status.transaction_status in REFUND_STATES:
+        refunded = refunded_total(status)
+        latest = status.refunds[-1].refund_amount if status.refunds else None
+        money = refunded if latest is None else int(latest)
     messages: dict[Locale, str] = {
         language: render(EVENT_COPY[event_type], language, order_id=shown_order, amount=format_rupiah(money, language))
         for language in get_args(Locale)
