@@ -215,14 +215,13 @@ def _header(name: str, schema: dict[str, Any], description: str, *, required: bo
 def _document_platform_headers(document: dict[str, Any]) -> None:
     """The conversation headers (docs/agent-integration.md) as header parameters, each with its model's schema:
     required where the route's request needs the value (the deprecated body fields are the older alternative)."""
-    from midtrans_native.models.common import ConversationId, CustomerMessageId
+    from midtrans_native.models.common import ChannelType, ConversationId, CustomerMessageId
     from midtrans_native.models.context import (
         CHANNEL_HEADER,
         CONVERSATION_HEADER,
         CUSTOMER_MESSAGE_HEADER,
         LANGUAGE_HEADER,
     )
-    from midtrans_native.models.payment_links import ChannelType
     from midtrans_native.registry import ACTION_TYPES
 
     def schema_of(annotation: Any) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from midtrans_native.models.admin import (
     ActionView,
 )
 from midtrans_native.models.context import LANGUAGE_HEADER, preferred_locale
+from midtrans_native.registry import load_models
 
 ActionId = Annotated[UUID, Path(description="From the action list")]
 
@@ -115,6 +116,8 @@ def get_app() -> APIGatewayHttpResolver:
 
 
 lambda_handler = http_lambda_handler(get_app)
+# The admin configures every action type (and its defaults): their models are imported during init.
+load_models()
 
 
 # What the imports built lives as long as the execution environment: move it out of the collector's sight, so no

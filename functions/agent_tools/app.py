@@ -20,6 +20,7 @@ from midtrans_native.actions.gates import require_connected
 from midtrans_native.api import AGENT_ROLES, build_resolver, http_lambda_handler, require_caller, route_responses
 from midtrans_native.models.api import ToolCatalog
 from midtrans_native.models.context import LANGUAGE_HEADER, preferred_locale
+from midtrans_native.registry import load_models
 
 
 @cache
@@ -47,6 +48,8 @@ def get_app() -> APIGatewayHttpResolver:
 
 
 lambda_handler = http_lambda_handler(get_app)
+# The catalog holds every tool's schemas: their models are imported during init, not by the first call.
+load_models()
 
 
 # What the imports built lives as long as the execution environment: move it out of the collector's sight, so no

@@ -13,7 +13,7 @@ from functools import cache
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-from midtrans_native import agent_operations
+from midtrans_native import confirmation_operations
 from midtrans_native.api import (
     AGENT_ROLES,
     ConfirmationIdPath,
@@ -23,7 +23,7 @@ from midtrans_native.api import (
     http_lambda_handler,
     route_responses,
 )
-from midtrans_native.models.api import (
+from midtrans_native.models.confirmations import (
     CancellationBody,
     CancellationDecisionResponse,
     CancellationRequest,
@@ -52,7 +52,7 @@ def get_app() -> APIGatewayHttpResolver:
     )
     def post_cancellation(body: CancellationBody) -> CancellationResponse:
         caller, request = agent_request(app, body, CancellationRequest)
-        return agent_operations.request_cancellation(request, caller, app.lambda_context)
+        return confirmation_operations.request_cancellation(request, caller, app.lambda_context)
 
     @app.post(
         DECIDE.route.resolver_path,
@@ -68,7 +68,7 @@ def get_app() -> APIGatewayHttpResolver:
         confirmation_id: ConfirmationIdPath, body: DecisionBody
     ) -> CancellationDecisionResponse:
         caller, request = agent_request(app, body, DecisionRequest, confirmation_id=confirmation_id)
-        return agent_operations.decide_cancellation(request, caller, app.lambda_context)
+        return confirmation_operations.decide_cancellation(request, caller, app.lambda_context)
 
     return app
 

@@ -24,8 +24,8 @@ from midtrans_native.api import (
     require_admin,
     route_responses,
 )
-from midtrans_native.models.api import ConnectionView, ConnectRequest
 from midtrans_native.models.common import Locale
+from midtrans_native.models.connection import ConnectionView, ConnectRequest
 
 
 @cache

@@ -25,7 +25,7 @@ from mcp_types import CallToolResult, TextContent, Tool
 from midtrans_native import agent_mcp, deps
 from midtrans_native.actions.agent_tools import configured_tools, input_schema_named
 from midtrans_native.actions.gates import require_connected
-from midtrans_native.agent_operations import call_tool
+from midtrans_native.agent_operations import call_tool, load_operations
 from midtrans_native.api import AGENT_ROLES, build_resolver, http_lambda_handler, require_caller, route_responses
 from midtrans_native.models.api import JsonRpcMessage
 from midtrans_native.models.context import LANGUAGE_HEADER, preferred_locale
@@ -95,6 +95,8 @@ def get_app() -> APIGatewayHttpResolver:
 
 
 lambda_handler = http_lambda_handler(get_app)
+# It runs every tool: their operations and models are imported during init, not by the first call of each.
+load_operations()
 
 
 # What the imports built lives as long as the execution environment: move it out of the collector's sight, so no

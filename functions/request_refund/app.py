@@ -13,7 +13,7 @@ from functools import cache
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-from midtrans_native import agent_operations
+from midtrans_native import confirmation_operations
 from midtrans_native.api import (
     AGENT_ROLES,
     ConfirmationIdPath,
@@ -23,7 +23,7 @@ from midtrans_native.api import (
     http_lambda_handler,
     route_responses,
 )
-from midtrans_native.models.api import (
+from midtrans_native.models.confirmations import (
     RefundBody,
     RefundDecisionBody,
     RefundDecisionRequest,
@@ -52,7 +52,7 @@ def get_app() -> APIGatewayHttpResolver:
     )
     def post_refund(body: RefundBody) -> RefundResponse:
         caller, request = agent_request(app, body, RefundRequest)
-        return agent_operations.request_refund(request, caller, app.lambda_context)
+        return confirmation_operations.request_refund(request, caller, app.lambda_context)
 
     @app.post(
         DECIDE.route.resolver_path,
@@ -66,7 +66,7 @@ def get_app() -> APIGatewayHttpResolver:
     )
     def post_refund_decision(confirmation_id: ConfirmationIdPath, body: RefundDecisionBody) -> RefundDecisionResponse:
         caller, request = agent_request(app, body, RefundDecisionRequest, confirmation_id=confirmation_id)
-        return agent_operations.decide_refund(request, caller, app.lambda_context)
+        return confirmation_operations.decide_refund(request, caller, app.lambda_context)
 
     return app
 

@@ -1,5 +1,7 @@
 """The agent's operations: one function per tool, shared by the REST routes and MCP, so both run the same
-gates, deadline, telemetry, confirmation state machine and exactly-once refund.
+gates, deadline, telemetry, confirmation state machine and exactly-once refund. The status and payment-link
+operations are here, with what every tool shares (`call_tool`, `remember_order`); cancel and refund, with their
+confirmation store, are in `confirmation_operations`, so the status function's cold start imports none of them.
 
 Each takes the resolved request (tool arguments + the platform's context), a caller already admitted by role
 and plan, and the Lambda context (for the invocation's deadline). The registry names these functions by
@@ -12,71 +14,36 @@ import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, partial
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from midtrans_native import deps
-from midtrans_native.actions import cancel_transaction as cancel_actions
 from midtrans_native.actions import check_payment_status as status_actions
-from midtrans_native.actions import request_refund as refund_actions
 from midtrans_native.actions.gates import AgentGates, require_agent
 from midtrans_native.api import describe_errors
 from midtrans_native.errors import RequestRefused
-from midtrans_native.models.api import (
-    AgentRequest,
-    AgentResponse,
-    CancellationDecisionResponse,
-    CancellationRequest,
-    CancellationResponse,
-    DecisionRequest,
-    PaymentStatusRequest,
-    PaymentStatusResponse,
-    RefundDecisionRequest,
-    RefundDecisionResponse,
-    RefundRequest,
-    RefundResponse,
-)
-from midtrans_native.models.common import Caller, Locale
+from midtrans_native.models.api import AgentRequest, AgentResponse, PaymentStatusRequest, PaymentStatusResponse
+from midtrans_native.models.common import Caller
 from midtrans_native.models.context import platform_context, resolve_request
-from midtrans_native.models.payment_links import (
-    CreatePaymentLinkRequest,
-    CreatePaymentLinkResponse,
-    PaymentLinkDefaults,
-)
 from midtrans_native.observability import logger
 from midtrans_native.registry import (
-    CANCEL_TRANSACTION,
+    ACTION_TYPES,
     CHECK_PAYMENT_STATUS,
     CREATE_PAYMENT_LINK,
-    REQUEST_REFUND,
-    ActionTypeSpec,
     ToolSpec,
     find_tool,
+    load_models,
 )
 from midtrans_native.settings import get_settings
-from midtrans_native.stores.confirmations import Action, ConfirmationStore
-from midtrans_native.stores.order_contexts import OrderContextStore
-from midtrans_native.stores.order_contexts import Source as OrderSource
+
+if TYPE_CHECKING:  # each function imports its own action's modules, not every action's (docs/decisions.md D30)
+    from midtrans_native.models.payment_links import CreatePaymentLinkRequest, CreatePaymentLinkResponse
+    from midtrans_native.stores.order_contexts import OrderContextStore
+    from midtrans_native.stores.order_contexts import Source as OrderSource
 
 Operation = Callable[[Any, Caller, LambdaContext | None, AgentGates | None], AgentResponse]
-
-
-def gated_confirmations(
-    caller: Caller, action: ActionTypeSpec, locale: Locale, gates: AgentGates, first_read: str | None
-) -> ConfirmationStore:
-    """The agent gates, then this request's confirmation store. The confirmation item the action reads first
-    (`first_read`: a prompt's slot, a decision's record) comes in the same round trip as the tenant's item, so a
-    warm prompt or decision reads DynamoDB once before its own writes (docs/decisions.md D29)."""
-    confirmations = deps.confirmation_store()
-    if first_read is not None:
-        gates.read_along(confirmations.table_name, confirmations.item_key(first_read))
-    require_agent(caller, action, locale, gates)
-    along = gates.item_read_along()
-    if first_read is not None and along is not None:
-        confirmations.read_ahead(first_read, along.item)
-    return confirmations
 
 
 def remember_order(
@@ -107,14 +74,6 @@ def remember_order(
     return True
 
 
-def _slot_of(request: CancellationRequest | RefundRequest, caller: Caller, action: Action) -> str | None:
-    if request.order_id is None:
-        return None  # answered without any confirmation read
-    return ConfirmationStore.slot_key(
-        cid=caller.cid, conversation_id=request.conversation_id, action=action, order_id=request.order_id
-    )
-
-
 def check_payment_status(
     request: PaymentStatusRequest,
     caller: Caller,
@@ -135,8 +94,9 @@ def create_payment_link(
     lambda_context: LambdaContext | None,
     gates: AgentGates | None = None,
 ) -> CreatePaymentLinkResponse:
-    # Imported here: only the payment-link paths pay for the link client and its copy.
+    # Imported here: only the payment-link paths pay for the link client, its copy and its models.
     from midtrans_native.actions.create_payment_link import create_payment_link as create_link
+    from midtrans_native.models.payment_links import PaymentLinkDefaults
 
     gates = gates or deps.agent_gates()
     configured = require_agent(caller, CREATE_PAYMENT_LINK, request.locale, gates)
@@ -155,103 +115,19 @@ def create_payment_link(
     return response
 
 
-def request_cancellation(
-    request: CancellationRequest,
-    caller: Caller,
-    lambda_context: LambdaContext | None,
-    gates: AgentGates | None = None,
-) -> CancellationResponse:
-    return _prompt(
-        cancel_actions.request_cancellation, CANCEL_TRANSACTION, "cancel", request, caller, lambda_context, gates
-    )
-
-
-def decide_cancellation(
-    request: DecisionRequest,
-    caller: Caller,
-    lambda_context: LambdaContext | None,
-    gates: AgentGates | None = None,
-) -> CancellationDecisionResponse:
-    gates = gates or deps.agent_gates()
-    confirmations = gated_confirmations(
-        caller, CANCEL_TRANSACTION, request.locale or "en", gates, request.confirmation_id
-    )
-    deadline = deps.deadline(lambda_context)
-    return cancel_actions.decide_cancellation(
-        request,
-        caller,
-        connections=gates,
-        core_api=partial(deps.core_api, deadline=deadline),
-        confirmations=confirmations,
-    )
-
-
-def request_refund(
-    request: RefundRequest,
-    caller: Caller,
-    lambda_context: LambdaContext | None,
-    gates: AgentGates | None = None,
-) -> RefundResponse:
-    return _prompt(refund_actions.request_refund, REQUEST_REFUND, "refund", request, caller, lambda_context, gates)
-
-
-PromptRequest = TypeVar("PromptRequest", CancellationRequest, RefundRequest)
-PromptResponse = TypeVar("PromptResponse", CancellationResponse, RefundResponse)
-
-
-def _prompt(
-    ask: Callable[..., PromptResponse],
-    action_type: ActionTypeSpec,
-    action: Action,
-    request: PromptRequest,
-    caller: Caller,
-    lambda_context: LambdaContext | None,
-    gates: AgentGates | None,
-) -> PromptResponse:
-    """A cancel or refund prompt: the gates (the conversation's slot read along with the tenant), the action's
-    eligibility check and prompt, then the order's conversation recorded for Midtrans' later notifications."""
-    gates = gates or deps.agent_gates()
-    confirmations = gated_confirmations(caller, action_type, request.locale, gates, _slot_of(request, caller, action))
-    response = ask(
-        request,
-        caller,
-        connections=gates,
-        core_api=partial(deps.core_api, deadline=deps.deadline(lambda_context)),
-        confirmations=confirmations,
-        ttl_seconds=get_settings().confirmation_ttl_seconds,
-    )
-    if response.outcome == "confirmation_required" and request.order_id:
-        remember_order(caller, request, request.order_id, action)
-    return response
-
-
-def decide_refund(
-    request: RefundDecisionRequest,
-    caller: Caller,
-    lambda_context: LambdaContext | None,
-    gates: AgentGates | None = None,
-) -> RefundDecisionResponse:
-    gates = gates or deps.agent_gates()
-    confirmations = gated_confirmations(caller, REQUEST_REFUND, request.locale or "en", gates, request.confirmation_id)
-    deadline = deps.deadline(lambda_context)
-    if lambda_context is not None:
-        # Powertools sets the in-progress lock's expiry from the time this invocation has left.
-        deps.refund_idempotency_config().register_lambda_context(lambda_context)
-    return refund_actions.decide_refund(
-        request,
-        caller,
-        connections=gates,
-        core_api=partial(deps.core_api, deadline=deadline),
-        confirmations=confirmations,
-        send_refund=deps.refund_sender(),
-    )
-
-
 @cache
 def operation_for(tool: ToolSpec) -> Operation:
     """The function a registry tool names ("module:function")."""
     module_name, _, function_name = tool.operation.partition(":")
     return cast(Operation, getattr(importlib.import_module(module_name), function_name))
+
+
+def load_operations() -> None:
+    """Import every tool's operation and models, now: for the MCP function, which runs them all, during init."""
+    load_models()
+    for spec in ACTION_TYPES:
+        for tool in spec.tools:
+            operation_for(tool)
 
 
 @dataclass(frozen=True)

@@ -24,18 +24,21 @@ from midtrans_native.models.midtrans import MidtransCredentials
 from midtrans_native.observability import quiet_wire_loggers
 from midtrans_native.settings import get_settings
 from midtrans_native.stores.actions import ActionStore
-from midtrans_native.stores.confirmations import ConfirmationStore
 from midtrans_native.stores.connections import ConnectionStore, DecryptedCredentials
-from midtrans_native.stores.order_contexts import OrderContextStore
-from midtrans_native.stores.token_cache import TokenCacheStore
 
-if TYPE_CHECKING:  # imported where used: only BI-SNAP tenants pay for these modules on a cold start (~15 ms)
+# Imported where used: a function loads the modules of the paths it runs, not every path's: only BI-SNAP tenants
+# pay for the BI-SNAP modules (~15 ms), only the cancel, refund and MCP functions for the confirmation store
+# (docs/decisions.md D30).
+if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.idempotency.config import IdempotencyConfig
 
     from midtrans_native.actions.notifications import Collaborators
     from midtrans_native.actions.refund_sender import RefundRecorded
     from midtrans_native.midtrans.bisnap_tokens import TokenManager, TokenMemory
     from midtrans_native.midtrans.payment_links import PaymentLinkClient
+    from midtrans_native.stores.confirmations import ConfirmationStore
+    from midtrans_native.stores.order_contexts import OrderContextStore
+    from midtrans_native.stores.token_cache import TokenCacheStore
 
 # AWS calls are small and inside the same 25 s budget: fail fast rather than hang.
 _AWS_CONFIG = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 3, "mode": "standard"})
@@ -114,6 +117,8 @@ def agent_gates() -> AgentGates:
 
 
 def confirmation_store() -> ConfirmationStore:
+    from midtrans_native.stores.confirmations import ConfirmationStore
+
     return ConfirmationStore(dynamodb_client(), get_settings().confirmations_table_name)
 
 
@@ -139,6 +144,8 @@ def refund_sender() -> Callable[..., RefundRecorded]:
 
 
 def token_cache_store() -> TokenCacheStore:
+    from midtrans_native.stores.token_cache import TokenCacheStore
+
     return TokenCacheStore(dynamodb_client(), get_settings().token_cache_table_name)
 
 
@@ -208,6 +215,8 @@ def core_api(credentials: MidtransCredentials, deadline: Deadline) -> PaymentsCl
 
 def order_context_store() -> OrderContextStore:
     """Which conversation an order belongs to (written by links and prompts, read by notifications)."""
+    from midtrans_native.stores.order_contexts import OrderContextStore
+
     return OrderContextStore(dynamodb_client(), get_settings().order_contexts_table_name)
 
 

@@ -5,49 +5,23 @@ types), the agent gates' labels, the success-rate metrics, OpenAPI tags, the too
 type selector, and the template test that checks routes, grants and dashboard rows. docs/adding-an-action.md
 lists what a fifth action needs.
 
-This module sits at the models level: it imports models only. Tools name the function that runs them as an
-import path (`operation`), resolved by the entry points (REST handlers and MCP), so the registry never imports
-upward.
+This module sits at the models level. Tools name the function that runs them (`operation`) and their models
+(`arguments`, `body`, `request`, `response`) as import paths, "module:name", resolved on first use: the registry
+never imports upward, and a function imports the models of its own action only, not every action's
+(docs/decisions.md D30: the status function's cold start no longer builds the payment-link models).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 from pydantic import BaseModel
 
-from midtrans_native.models.api import (
-    CancellationArguments,
-    CancellationBody,
-    CancellationDecisionResponse,
-    CancellationRequest,
-    CancellationResponse,
-    DecisionArguments,
-    DecisionBody,
-    DecisionRequest,
-    PaymentStatusArguments,
-    PaymentStatusBody,
-    PaymentStatusRequest,
-    PaymentStatusResponse,
-    RefundArguments,
-    RefundBody,
-    RefundDecisionArguments,
-    RefundDecisionBody,
-    RefundDecisionRequest,
-    RefundDecisionResponse,
-    RefundRequest,
-    RefundResponse,
-)
 from midtrans_native.models.common import Locale
-from midtrans_native.models.payment_links import (
-    CreatePaymentLinkRequest,
-    CreatePaymentLinkResponse,
-    PaymentLinkArguments,
-    PaymentLinkBody,
-    PaymentLinkDefaults,
-)
 
 Phase = Literal["P0", "P1", "P2"]
 
@@ -63,17 +37,27 @@ class Route:
         return self.path.replace("{", "<").replace("}", ">")
 
 
+@cache
+def resolve_model(path: str) -> type[BaseModel]:
+    """The model an import path names ("module:Class"), imported on first use."""
+    module_name, _, class_name = path.partition(":")
+    model = getattr(importlib.import_module(module_name), class_name)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise TypeError(f"{path} is not a pydantic model")
+    return model
+
+
 @dataclass(frozen=True)
 class ToolSpec:
-    """One LLM tool and the REST route that does the same thing."""
+    """One LLM tool and the REST route that does the same thing. Models are named "module:Class"."""
 
     name: str
     title: str
     does: str  # what the tool does, in words for the model; the catalog adds the admin's text and the rules
-    arguments: type[BaseModel]  # the tool's input schema: only what the customer gives
-    body: type[BaseModel]  # the REST body (arguments + the deprecated context fields)
-    request: type[BaseModel]  # what the action runs with (arguments + resolved context)
-    response: type[BaseModel]
+    arguments_model: str  # the tool's input schema: only what the customer gives
+    body_model: str  # the REST body (arguments + the deprecated context fields)
+    request_model: str  # what the action runs with (arguments + resolved context)
+    response_model: str
     route: Route
     operation: str  # "module:function" that runs it, for REST and MCP alike
     path_parameter: str | None = None  # an argument that travels in the REST path, not the body
@@ -81,6 +65,22 @@ class ToolSpec:
     read_only: bool = False
     destructive: bool = False
     idempotent: bool = False
+
+    @property
+    def arguments(self) -> type[BaseModel]:
+        return resolve_model(self.arguments_model)
+
+    @property
+    def body(self) -> type[BaseModel]:
+        return resolve_model(self.body_model)
+
+    @property
+    def request(self) -> type[BaseModel]:
+        return resolve_model(self.request_model)
+
+    @property
+    def response(self) -> type[BaseModel]:
+        return resolve_model(self.response_model)
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,11 @@ class ActionTypeSpec:
     tools: tuple[ToolSpec, ...]
     moves_money: bool  # cancel and refund: a confirmation record, then exactly one call
     counts_in_success_rate: bool  # in the PRD's success-rate KPI and the failure-rate alarms
-    defaults: type[BaseModel] | None = None  # what the admin may preset for it
+    defaults_model: str | None = None  # "module:Class": what the admin may preset for it
+
+    @property
+    def defaults(self) -> type[BaseModel] | None:
+        return resolve_model(self.defaults_model) if self.defaults_model else None
 
     @property
     def routes(self) -> tuple[Route, ...]:
@@ -103,6 +107,10 @@ class ActionTypeSpec:
 
 
 _OPERATIONS = "midtrans_native.agent_operations"
+_CONFIRMATION_OPERATIONS = "midtrans_native.confirmation_operations"
+_API = "midtrans_native.models.api"
+_CONFIRMATIONS = "midtrans_native.models.confirmations"
+_LINKS = "midtrans_native.models.payment_links"
 
 CHECK_PAYMENT_STATUS = ActionTypeSpec(
     id="check_payment_status",
@@ -118,10 +126,10 @@ CHECK_PAYMENT_STATUS = ActionTypeSpec(
             does="Look up a Midtrans payment by the customer's order ID (or transaction ID) and get its status "
             "(paid, pending, expired, cancelled, refunded...), amount and payment method as a customer-ready "
             "message. Without an order ID it asks the customer for one.",
-            arguments=PaymentStatusArguments,
-            body=PaymentStatusBody,
-            request=PaymentStatusRequest,
-            response=PaymentStatusResponse,
+            arguments_model=f"{_API}:PaymentStatusArguments",
+            body_model=f"{_API}:PaymentStatusBody",
+            request_model=f"{_API}:PaymentStatusRequest",
+            response_model=f"{_API}:PaymentStatusResponse",
             route=Route("POST", "/v1/payments/status"),
             operation=f"{_OPERATIONS}:check_payment_status",
             read_only=True,
@@ -137,7 +145,7 @@ CREATE_PAYMENT_LINK = ActionTypeSpec(
     function_id="CreatePaymentLinkFunction",
     moves_money=False,
     counts_in_success_rate=True,
-    defaults=PaymentLinkDefaults,
+    defaults_model=f"{_LINKS}:PaymentLinkDefaults",
     tools=(
         ToolSpec(
             name="create_payment_link",
@@ -146,10 +154,10 @@ CREATE_PAYMENT_LINK = ActionTypeSpec(
             "price * quantity must add up to the amount, and customer details) and get the ready-to-send "
             "`delivery`: a WhatsApp button message on WhatsApp, a text with the link elsewhere. Asking again "
             "with the same details returns the same link.",
-            arguments=PaymentLinkArguments,
-            body=PaymentLinkBody,
-            request=CreatePaymentLinkRequest,
-            response=CreatePaymentLinkResponse,
+            arguments_model=f"{_LINKS}:PaymentLinkArguments",
+            body_model=f"{_LINKS}:PaymentLinkBody",
+            request_model=f"{_LINKS}:CreatePaymentLinkRequest",
+            response_model=f"{_LINKS}:CreatePaymentLinkResponse",
             route=Route("POST", "/v1/payment-links"),
             operation=f"{_OPERATIONS}:create_payment_link",
             idempotent=True,
@@ -170,12 +178,12 @@ CANCEL_TRANSACTION = ActionTypeSpec(
             title="Ask to cancel a transaction",
             does="Check whether the customer's order can still be cancelled and, if it can, get a confirmation "
             "prompt (`message`) and a `confirmation_id`. This tool never cancels anything.",
-            arguments=CancellationArguments,
-            body=CancellationBody,
-            request=CancellationRequest,
-            response=CancellationResponse,
+            arguments_model=f"{_CONFIRMATIONS}:CancellationArguments",
+            body_model=f"{_CONFIRMATIONS}:CancellationBody",
+            request_model=f"{_CONFIRMATIONS}:CancellationRequest",
+            response_model=f"{_CONFIRMATIONS}:CancellationResponse",
             route=Route("POST", "/v1/cancellations"),
-            operation=f"{_OPERATIONS}:request_cancellation",
+            operation=f"{_CONFIRMATION_OPERATIONS}:request_cancellation",
             idempotent=True,  # an open prompt for the same conversation and order is returned again (D28)
         ),
         ToolSpec(
@@ -183,12 +191,12 @@ CANCEL_TRANSACTION = ActionTypeSpec(
             title="Relay the customer's answer to a cancellation prompt",
             does="Pass on the customer's answer to a cancellation prompt: `confirm` cancels the order exactly "
             "once, `decline` changes nothing. Repeating a decision returns the first decision's result.",
-            arguments=DecisionArguments,
-            body=DecisionBody,
-            request=DecisionRequest,
-            response=CancellationDecisionResponse,
+            arguments_model=f"{_CONFIRMATIONS}:DecisionArguments",
+            body_model=f"{_CONFIRMATIONS}:DecisionBody",
+            request_model=f"{_CONFIRMATIONS}:DecisionRequest",
+            response_model=f"{_CONFIRMATIONS}:CancellationDecisionResponse",
             route=Route("POST", "/v1/cancellations/{confirmation_id}/decision"),
-            operation=f"{_OPERATIONS}:decide_cancellation",
+            operation=f"{_CONFIRMATION_OPERATIONS}:decide_cancellation",
             path_parameter="confirmation_id",
             decision=True,
             destructive=True,
@@ -211,12 +219,12 @@ REQUEST_REFUND = ActionTypeSpec(
             does="Check whether the customer's payment can be refunded (everything still refundable, or a "
             "partial `amount` in whole rupiah) and, if it can, get a confirmation prompt (`message`) and a "
             "`confirmation_id`. This tool never refunds anything.",
-            arguments=RefundArguments,
-            body=RefundBody,
-            request=RefundRequest,
-            response=RefundResponse,
+            arguments_model=f"{_CONFIRMATIONS}:RefundArguments",
+            body_model=f"{_CONFIRMATIONS}:RefundBody",
+            request_model=f"{_CONFIRMATIONS}:RefundRequest",
+            response_model=f"{_CONFIRMATIONS}:RefundResponse",
             route=Route("POST", "/v1/refunds"),
-            operation=f"{_OPERATIONS}:request_refund",
+            operation=f"{_CONFIRMATION_OPERATIONS}:request_refund",
             idempotent=True,
         ),
         ToolSpec(
@@ -224,12 +232,12 @@ REQUEST_REFUND = ActionTypeSpec(
             title="Relay the customer's answer to a refund prompt",
             does="Pass on the customer's answer to a refund prompt: `confirm` submits exactly one refund for the "
             "confirmed amount, `decline` changes nothing. Repeating a decision returns the first decision's result.",
-            arguments=RefundDecisionArguments,
-            body=RefundDecisionBody,
-            request=RefundDecisionRequest,
-            response=RefundDecisionResponse,
+            arguments_model=f"{_CONFIRMATIONS}:RefundDecisionArguments",
+            body_model=f"{_CONFIRMATIONS}:RefundDecisionBody",
+            request_model=f"{_CONFIRMATIONS}:RefundDecisionRequest",
+            response_model=f"{_CONFIRMATIONS}:RefundDecisionResponse",
             route=Route("POST", "/v1/refunds/{confirmation_id}/decision"),
-            operation=f"{_OPERATIONS}:decide_refund",
+            operation=f"{_CONFIRMATION_OPERATIONS}:decide_refund",
             path_parameter="confirmation_id",
             decision=True,
             destructive=True,
@@ -265,6 +273,15 @@ SUCCESS_RATE_ACTION_TYPES = frozenset(spec.id for spec in ACTION_TYPES if spec.c
 
 _BY_ID = {spec.id: spec for spec in ACTION_TYPES}
 _BY_TOOL = {tool.name: (spec, tool) for spec in ACTION_TYPES for tool in spec.tools}
+
+
+def load_models(specs: tuple[ActionTypeSpec, ...] = ACTION_TYPES) -> None:
+    """Import the models these action types name, now. The functions that serve every action type (MCP, the tool
+    catalog, the admin's actions) call it during init, so their first call does not import them instead."""
+    for spec in specs:
+        _ = spec.defaults
+        for tool in spec.tools:
+            _ = (tool.arguments, tool.body, tool.request, tool.response)
 
 
 def action_type(action_type_id: str) -> ActionTypeSpec:

@@ -48,7 +48,7 @@ from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 
 from midtrans_local.tokens import issue_dev_token
-from midtrans_native.models.api import PEM_PRIVATE_KEY_FORMAT
+from midtrans_native.models.connection import PEM_PRIVATE_KEY_FORMAT
 from midtrans_native.models.payment_links import MAX_RUPIAH
 from tests.conftest import ROOT
 from tests.e2e.conftest import RunningStack, start_stack, stop_stack

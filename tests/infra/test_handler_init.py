@@ -67,3 +67,51 @@ def test_after_import_the_collector_is_on_and_init_is_frozen() -> None:
     enabled, frozen = json.loads(done.stdout.splitlines()[-1])
     assert enabled is True
     assert frozen > 100_000  # the modules, models and clients of init
+
+
+# What the status function must not load at init: the other actions' operations, models and stores, Powertools
+# idempotency (refund only), the admin's connection models and the BI-SNAP modules (docs/decisions.md D30).
+NOT_FOR_STATUS = (
+    "midtrans_native.confirmation_operations",
+    "midtrans_native.actions.cancel_transaction",
+    "midtrans_native.actions.request_refund",
+    "midtrans_native.actions.refund_sender",
+    "midtrans_native.actions.create_payment_link",
+    "midtrans_native.models.confirmations",
+    "midtrans_native.models.payment_links",
+    "midtrans_native.models.connection",
+    "midtrans_native.stores.confirmations",
+    "midtrans_native.stores.order_contexts",
+    "midtrans_native.stores.token_cache",
+    "midtrans_native.midtrans.bisnap",
+    "aws_lambda_powertools.utilities.idempotency",
+    "cryptography",
+)
+
+
+def modules_after_import(module: str) -> set[str]:
+    """The modules a fresh interpreter holds after importing `module`, as Lambda's init does."""
+    code = f"import json, sys; import {module}; print(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_the_status_function_loads_only_its_own_action_at_init() -> None:
+    loaded = modules_after_import("functions.check_payment_status.app")
+    assert "midtrans_native.agent_operations" in loaded  # the check sees what it should
+    assert sorted(m for m in loaded if m.startswith(NOT_FOR_STATUS)) == []
+
+
+@pytest.mark.parametrize(
+    ("function", "expected"),
+    [
+        ("cancel_transaction", {"midtrans_native.actions.cancel_transaction", "midtrans_native.stores.confirmations"}),
+        ("request_refund", {"midtrans_native.actions.refund_sender", "aws_lambda_powertools.utilities.idempotency"}),
+        # MCP runs every tool and the catalog and the admin's actions describe every one: all loaded during init.
+        ("mcp_server", {"midtrans_native.confirmation_operations", "midtrans_native.models.payment_links"}),
+        ("agent_tools", {"midtrans_native.models.confirmations", "midtrans_native.models.payment_links"}),
+        ("actions", {"midtrans_native.models.payment_links"}),
+    ],
+)
+def test_a_function_loads_what_it_runs_during_init_not_on_its_first_call(function: str, expected: set[str]) -> None:
+    assert expected <= modules_after_import(f"functions.{function}.app")

@@ -161,6 +161,7 @@ def test_globals_environment_is_complete(template):
         "POWERTOOLS_METRICS_NAMESPACE": "MidtransNativeActions",
         "LOG_LEVEL": {"Ref": "LogLevel"},
         "POWERTOOLS_LOGGER_LOG_EVENT": "false",
+        "PYDANTIC_DISABLE_PLUGINS": "__all__",
         "STAGE": {"Ref": "Stage"},
         "CONNECTIONS_TABLE_NAME": {"Ref": "ConnectionsTable"},
         "TOKEN_CACHE_TABLE_NAME": {"Ref": "TokenCacheTable"},

@@ -58,7 +58,7 @@ def test_ciphertext_is_bound_to_its_tenant(aws) -> None:
 
     store = deps.connection_store()
     request_body = {"server_key": CANARY, "client_key": "SB-Mid-client-CANARYCLIENT7", "environment": "sandbox"}
-    from midtrans_native.models.api import ConnectRequest
+    from midtrans_native.models.connection import ConnectRequest
 
     store.save("tenant-a", ConnectRequest.model_validate(request_body))
     dynamodb = boto3.client("dynamodb")

@@ -22,15 +22,10 @@ from pydantic import BaseModel, ValidationError
 from midtrans_native.actions.connection import _check_environment
 from midtrans_native.errors import RequestRefused
 from midtrans_native.models.admin import INVISIBLE_RANGES, ActionCreate
-from midtrans_native.models.api import (
-    BiSnapConnect,
-    ConnectRequest,
-    DecisionBody,
-    PaymentStatusBody,
-    RefundBody,
-    RefundDecisionBody,
-)
+from midtrans_native.models.api import PaymentStatusBody
 from midtrans_native.models.common import WHITESPACE
+from midtrans_native.models.confirmations import DecisionBody, RefundBody, RefundDecisionBody
+from midtrans_native.models.connection import BiSnapConnect, ConnectRequest
 from midtrans_native.models.payment_links import (
     CustomerDetails,
     ItemDetail,

@@ -29,13 +29,13 @@ from midtrans_native.actions.common import (
 from midtrans_native.errors import MidtransError, TransactionNotModifiable
 from midtrans_native.messages import Locale, Msg, render, status_text
 from midtrans_native.midtrans.core_api import PaymentsClient
-from midtrans_native.models.api import (
+from midtrans_native.models.common import Caller
+from midtrans_native.models.confirmations import (
     CancellationDecisionResponse,
     CancellationRequest,
     CancellationResponse,
     DecisionRequest,
 )
-from midtrans_native.models.common import Caller
 from midtrans_native.models.midtrans import TransactionStatus
 from midtrans_native.observability import ActionTelemetry, log_confirmation
 from midtrans_native.registry import CANCEL_TRANSACTION

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from midtrans_native.errors import MidtransError, RequestRefused, TransactionNotFound
 from midtrans_native.messages import Locale, Msg, render
@@ -12,8 +12,10 @@ from midtrans_native.models.api import AgentResponse
 from midtrans_native.models.common import Caller
 from midtrans_native.models.midtrans import MidtransCredentials, TransactionStatus
 from midtrans_native.observability import ActionTelemetry, log_confirmation
-from midtrans_native.stores.confirmations import Action, Confirmation, ConfirmationStore, Refusal
 from midtrans_native.stores.connections import StoredConnection
+
+if TYPE_CHECKING:  # for cancel and refund only: the status function does not import the confirmation store
+    from midtrans_native.stores.confirmations import Action, Confirmation, ConfirmationStore, Refusal
 
 CoreApiFactory = Callable[[MidtransCredentials], PaymentsClient]
 Answer = TypeVar("Answer", bound=AgentResponse)

@@ -13,8 +13,8 @@ from typing import Protocol
 from midtrans_native.errors import MidtransAuthError, MidtransError, RequestRefused, TransactionNotFound
 from midtrans_native.messages import Locale, Msg, render
 from midtrans_native.midtrans.core_api import PaymentsClient
-from midtrans_native.models.api import ConnectionView, ConnectRequest
 from midtrans_native.models.common import Caller
+from midtrans_native.models.connection import ConnectionView, ConnectRequest
 from midtrans_native.models.midtrans import BiSnapCredentials, MidtransCredentials
 from midtrans_native.observability import ActionTelemetry
 from midtrans_native.stores.connections import StoredConnection

@@ -39,8 +39,13 @@ from midtrans_native.errors import (
 )
 from midtrans_native.messages import Locale, Msg, format_rupiah, render, status_text
 from midtrans_native.midtrans.core_api import PaymentsClient
-from midtrans_native.models.api import RefundDecisionRequest, RefundDecisionResponse, RefundRequest, RefundResponse
 from midtrans_native.models.common import Caller
+from midtrans_native.models.confirmations import (
+    RefundDecisionRequest,
+    RefundDecisionResponse,
+    RefundRequest,
+    RefundResponse,
+)
 from midtrans_native.models.midtrans import TransactionStatus
 from midtrans_native.observability import ActionTelemetry, log_confirmation
 from midtrans_native.registry import REQUEST_REFUND

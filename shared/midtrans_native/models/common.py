@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, GetJsonSchemaHandler, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetJsonSchemaHandler, StringConstraints
 from pydantic_core import CoreSchema, PydanticCustomError
 
 if TYPE_CHECKING:  # pydantic.json_schema costs ~25 ms to import; only the type is needed here
@@ -131,6 +131,29 @@ ConversationId = Annotated[str, StringConstraints(min_length=1, max_length=128, 
 # The id of the customer message the agent is answering (X-Customer-Message-Id), same alphabet.
 CustomerMessageId = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=ID_PATTERN)]
 TenantId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+# A channel name, case-insensitive (stored lower-case); whitespace around it is ignored. A platform header on every
+# agent route, and the payment link's delivery (a WhatsApp button on "whatsapp").
+CHANNEL_PATTERN = f"^[{WHITESPACE}]*[A-Za-z][A-Za-z0-9_-]{{0,31}}[{WHITESPACE}]*$"
+_CHANNEL = re.compile(CHANNEL_PATTERN)
+
+
+def _channel(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    if not _CHANNEL.fullmatch(value):
+        raise PydanticCustomError(
+            "channel_type_format", "must be a channel name such as 'whatsapp' or 'web_chat' (a-z, 0-9, _ or -)"
+        )
+    return value.strip().lower()
+
+
+ChannelType = Annotated[
+    str,
+    StringConstraints(pattern=CHANNEL_PATTERN),
+    BeforeValidator(_channel),
+    Field(description="'whatsapp' gets a WhatsApp cta_url message; any other channel a text with the link"),
+]
 
 Locale = Literal["en", "id"]
 Environment = Literal["sandbox", "production"]

@@ -21,8 +21,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from midtrans_native.errors import RequestRefused
-from midtrans_native.models.common import ConversationId, CustomerMessageId, Locale
-from midtrans_native.models.payment_links import ChannelType
+from midtrans_native.models.common import ChannelType, ConversationId, CustomerMessageId, Locale
 
 CONVERSATION_HEADER = "X-Conversation-Id"
 CHANNEL_HEADER = "X-Channel-Type"

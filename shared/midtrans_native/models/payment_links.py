@@ -31,6 +31,7 @@ from midtrans_native.models.api import AgentRequest, AgentResponse, ContextBody,
 from midtrans_native.models.common import (
     ORDER_ID_PATTERN,
     WHITESPACE,
+    ChannelType,
     DeferredModel,
     OptionalOrderId,
     SchemaExtra,
@@ -72,9 +73,6 @@ _PHONE_SEPARATORS = re.compile(_PHONE_SEPARATOR)
 _EMAIL_PART = f"[^@<>\"'{WHITESPACE}\\x00-\\x1f\\x7f"
 EMAIL_PATTERN = f"^{_EMAIL_PART}]+@{_EMAIL_PART}]+\\.{_EMAIL_PART}.]+$"
 _EMAIL = re.compile(EMAIL_PATTERN)
-# A channel name, case-insensitive (stored lower-case); whitespace around it is ignored.
-CHANNEL_PATTERN = f"^[{WHITESPACE}]*[A-Za-z][A-Za-z0-9_-]{{0,31}}[{WHITESPACE}]*$"
-_CHANNEL = re.compile(CHANNEL_PATTERN)
 
 
 def utf16_length(value: str) -> int:
@@ -145,16 +143,6 @@ def _email(value: object) -> object:
     return value
 
 
-def _channel(value: object) -> object:
-    if not isinstance(value, str):
-        return value
-    if not _CHANNEL.fullmatch(value):
-        raise PydanticCustomError(
-            "channel_type_format", "must be a channel name such as 'whatsapp' or 'web_chat' (a-z, 0-9, _ or -)"
-        )
-    return value.strip().lower()
-
-
 def _unit(value: object) -> object:
     return value[:-1] if isinstance(value, str) and value in {"days", "hours", "minutes"} else value
 
@@ -190,12 +178,6 @@ _TEXT50 = _plain_text(50)
 Name50 = Annotated[str, _TEXT50.constraints, _TEXT50.check, _TEXT50.schema, _TEXT50.strip]
 _TEXT255 = _plain_text(255)
 Notes = Annotated[str, _TEXT255.constraints, _TEXT255.check, _TEXT255.schema, _TEXT255.strip]
-ChannelType = Annotated[
-    str,
-    StringConstraints(pattern=CHANNEL_PATTERN),
-    BeforeValidator(_channel),
-    Field(description="'whatsapp' gets a WhatsApp cta_url message; any other channel a text with the link"),
-]
 UsageLimit = Annotated[
     int,
     Field(ge=1, le=MAX_USAGE_LIMIT, description="Successful payments allowed"),

@@ -17,8 +17,8 @@ from midtrans_native.deadline import Deadline
 from midtrans_native.errors import RequestRefused
 from midtrans_native.midtrans.core_api import CoreApiClient
 from midtrans_native.midtrans.transport import MidtransTransport
-from midtrans_native.models.api import CancellationRequest, DecisionRequest
 from midtrans_native.models.common import Caller
+from midtrans_native.models.confirmations import CancellationRequest, DecisionRequest
 from midtrans_native.models.midtrans import MidtransCredentials
 
 from .conftest import cancels_sent

@@ -14,8 +14,8 @@ from midtrans_native.actions.cancel_transaction import request_cancellation
 from midtrans_native.deadline import Deadline
 from midtrans_native.midtrans.core_api import CoreApiClient
 from midtrans_native.midtrans.transport import MidtransTransport
-from midtrans_native.models.api import CancellationRequest
 from midtrans_native.models.common import Caller
+from midtrans_native.models.confirmations import CancellationRequest
 from midtrans_native.models.midtrans import MidtransCredentials
 
 from .conftest import cancels_sent, confirmations_for

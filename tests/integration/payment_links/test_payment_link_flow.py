@@ -10,7 +10,7 @@ from pydantic import SecretStr
 
 from midtrans_native import deps
 from midtrans_native.midtrans.payment_links import PaymentLinkClient
-from midtrans_native.models.api import ConnectRequest
+from midtrans_native.models.connection import ConnectRequest
 from tests.conftest import events_named, load_event
 from tests.integration.conftest import invoke
 

@@ -17,8 +17,8 @@ from midtrans_native.deadline import Deadline
 from midtrans_native.errors import RequestRefused
 from midtrans_native.midtrans.core_api import CoreApiClient
 from midtrans_native.midtrans.transport import MidtransTransport
-from midtrans_native.models.api import RefundDecisionRequest, RefundRequest
 from midtrans_native.models.common import Caller
+from midtrans_native.models.confirmations import RefundDecisionRequest, RefundRequest
 from midtrans_native.models.midtrans import MidtransCredentials
 from tests.conftest import FakeLambdaContext
 from tests.integration.cancel.conftest import confirmations_for
