@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import cache, partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
@@ -130,8 +129,9 @@ def load_operations() -> None:
             operation_for(tool)
 
 
-@dataclass(frozen=True)
-class ToolOutcome:
+# Records here are NamedTuples, not frozen dataclasses: as immutable, and a tenth of the cost to define during a
+# cold start (Python 3.11 dataclasses exec every generated method; docs/decisions.md D30).
+class ToolOutcome(NamedTuple):
     """A tool call's result, protocol-neutral: MCP turns it into a CallToolResult.
 
     Business outcomes (ok, not_found, not_eligible, failed...) are normal results whose `structured` is the

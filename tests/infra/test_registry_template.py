@@ -16,7 +16,6 @@ fails on a mutated copy of the template. docs/adding-an-action.md says what a ne
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 import re
 from collections.abc import Sequence
@@ -328,14 +327,13 @@ def edit_dashboard(template: dict[str, Any], old: str, new: str) -> None:
 
 def test_registry_route_check_catches_malformed_routes():
     [ask, decide] = REQUEST_REFUND.tools
-    broken = dataclasses.replace(
-        REQUEST_REFUND,
+    broken = REQUEST_REFUND._replace(
         tools=(
-            dataclasses.replace(ask, route=Route("post", "/refunds")),
-            dataclasses.replace(decide, route=Route("POST", "/v1/refunds/{id}/decision")),
+            ask._replace(route=Route("post", "/refunds")),
+            decide._replace(route=Route("POST", "/v1/refunds/{id}/decision")),
         ),
     )
-    twice = dataclasses.replace(CHECK_PAYMENT_STATUS, id="twice")
+    twice = CHECK_PAYMENT_STATUS._replace(id="twice")
     assert registry_route_problems([CHECK_PAYMENT_STATUS, twice, broken]) == [
         "check_payment_status: POST /v1/payments/status is another tool's route",
         "request_refund: method 'post' is not upper case",
@@ -352,7 +350,7 @@ def test_route_check_catches_a_missing_an_extra_and_a_moved_route(mutable):
         "Properties": {"ApiId": {"Ref": "MidtransActionsApi"}, "Method": "get", "Path": "/v1/sneaky"},
     }
     properties(mutable, "CreatePaymentLinkFunction")["Events"]["CreatePaymentLink"]["Properties"]["Method"] = "put"
-    renamed = dataclasses.replace(CHECK_PAYMENT_STATUS, function_id="StatusFunction")
+    renamed = CHECK_PAYMENT_STATUS._replace(function_id="StatusFunction")
     assert route_problems(mutable, [renamed, *ACTION_TYPES[1:]]) == [
         "check_payment_status: the template has no function StatusFunction",
         "CreatePaymentLinkFunction serves [('PUT', '/v1/payment-links')], create_payment_link declares "
@@ -404,7 +402,7 @@ def test_grant_check_catches_misplaced_order_contexts_and_notification_resources
     statements(mutable, "CheckPaymentStatusFunction").extend([record, reads, publish])
     receipts = next(s for s in notifications if s["Sid"] == "NotificationReceipts")
     statements(mutable, "ConnectionFunction").append(receipts)
-    unclassified = dataclasses.replace(CHECK_PAYMENT_STATUS, id="check_something_else")
+    unclassified = CHECK_PAYMENT_STATUS._replace(id="check_something_else")
     assert grant_problems(mutable, [*ACTION_TYPES, unclassified]) == [
         "CheckPaymentStatusFunction records no order context but may use "
         "[('dynamodb:BatchGetItem', 'OrderContextsTable'), ('dynamodb:GetItem', 'OrderContextsTable'), "
@@ -438,7 +436,7 @@ def test_success_rate_check_catches_crossed_ids_a_missing_row_and_a_wrong_dimens
     edit_dashboard(
         mutable, '"action_type", "cancel_transaction", {"id": "ok3"', '"action_type", "cancel", {"id": "ok3"'
     )
-    not_counted = dataclasses.replace(REQUEST_REFUND, counts_in_success_rate=False)
+    not_counted = REQUEST_REFUND._replace(counts_in_success_rate=False)
     assert success_rate_problems(mutable, [*ACTION_TYPES[:3], not_counted]) == [
         "success rate: rows ['check_payment_status', 'create_payment_link', 'cancel_transaction', 'request_refund'], "
         "types that count ['check_payment_status', 'create_payment_link', 'cancel_transaction']",
@@ -491,7 +489,7 @@ def test_failure_log_check_catches_a_log_group_left_out_of_each_reader(mutable):
         f"{tail}], not {wanted}",
         f"the failed-actions log widget reads ['ActionsLogGroup', '{agents}, {tail}], not {wanted}",
     ]
-    ghost = dataclasses.replace(CHECK_PAYMENT_STATUS, function_id="GhostFunction")
+    ghost = CHECK_PAYMENT_STATUS._replace(function_id="GhostFunction")
     assert failure_log_problems(mutable, [ghost])[0] == "GhostFunction has no log group"
 
 

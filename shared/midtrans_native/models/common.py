@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetJsonSchemaHandler, StringConstraints
 from pydantic_core import CoreSchema, PydanticCustomError
@@ -160,8 +160,9 @@ Environment = Literal["sandbox", "production"]
 Role = Literal["admin", "spv", "agent", "ai_agent"]
 
 
-@dataclass(frozen=True)
-class Caller:
+# Records here are NamedTuples, not frozen dataclasses: as immutable, and a tenth of the cost to define during a
+# cold start (Python 3.11 dataclasses exec every generated method; docs/decisions.md D30).
+class Caller(NamedTuple):
     """Who is calling, from the verified JWT only (never from a body, a path or the model)."""
 
     cid: str

@@ -15,8 +15,7 @@ conversation. Tool arguments never carry them. Messages name the header or field
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -40,8 +39,9 @@ _RULES = {
 Resolved = TypeVar("Resolved", bound=BaseModel)
 
 
-@dataclass(frozen=True)
-class PlatformContext:
+# Records here are NamedTuples, not frozen dataclasses: as immutable, and a tenth of the cost to define during a
+# cold start (Python 3.11 dataclasses exec every generated method; docs/decisions.md D30).
+class PlatformContext(NamedTuple):
     conversation_id: str | None = None
     channel_type: str | None = None
     locale: Locale | None = None
