@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OURS = "functions.check_payment_status.app"
 HELLO = "bench.baselines.hello.app"
 PEER = "bench.baselines.peer.app"
+LIBRARIES = "bench.baselines.libraries.app"  # info: the hello world + the libraries ours needs, nothing of ours
 FUNCTION = "CheckPaymentStatusFunction"
 TENANT = "tenant-demo"
 CLIENT_KEY = "SB-Mid-client-LOCALSIMULATOR01"
@@ -53,7 +54,27 @@ WARMUP_CALLS = 20
 WARM_CALLS = 300  # per handler, interleaved call by call
 SPLIT_CALLS = 60  # per handler, with the network waits timed
 REQUESTS = 60  # per route through the local stack
-IMPORT_SNIPPET = "import time; t = time.perf_counter(); import {module}; print((time.perf_counter() - t) * 1000)"
+# CPython 3.11 frees a 16 KiB chunk of its frame stack as soon as the chunk's first frame returns, and maps a new one
+# at the next call: a recursion (the regex parser, pydantic's schema builder) that keeps crossing a chunk boundary
+# pays an mmap and a munmap per call. Where the boundaries fall depends on the stack depth the module is imported at,
+# which is the runtime's business (awslambdaric's, or `python -c`'s): at one fixed depth either handler can look
+# 20-40 % slower than at the next (docs/decisions.md D30). So each round imports at its own depth, from
+# IMPORT_DEPTH_SPAN frames of `pad` down to none, the same depth for every module in the round, spread evenly over one
+# chunk: the medians are over depths as well as over time.
+IMPORT_DEPTH_SPAN = 160  # `pad` frames in a 16 KiB chunk: about 100 bytes each
+IMPORT_SNIPPET = """import time
+def pad(n):
+    if n:
+        return pad(n - 1)
+    t = time.perf_counter()
+    import {module}
+    return (time.perf_counter() - t) * 1000
+print(pad({depth}))"""
+
+
+def import_depth(round_: int, rounds: int) -> int:
+    """Round `round_` of `rounds` imports below this many frames of `pad`: evenly spread over one chunk."""
+    return round_ * IMPORT_DEPTH_SPAN // max(rounds, 1)
 
 
 @dataclass
@@ -222,20 +243,27 @@ def _worker(args: Sequence[str], env: dict[str, str], stdin: str | None = None) 
 
 def _interleaved(runs: int, modules: Sequence[str], measure: Callable[[str], float]) -> dict[str, Series]:
     """`runs` rounds; each round measures every module once, the order rotating so no module always goes first."""
+    return _rounds(runs, modules, lambda module, _round: measure(module))
+
+
+def _rounds(runs: int, modules: Sequence[str], measure: Callable[[str, int], float]) -> dict[str, Series]:
+    """As `_interleaved`, the measurement told which round it is in."""
     samples: dict[str, list[float]] = {m: [] for m in modules}
     for round_ in range(runs):
         shift = round_ % len(modules)
         for module in [*modules[shift:], *modules[:shift]]:
-            samples[module].append(measure(module))
+            samples[module].append(measure(module, round_))
     return {m: Series(s) for m, s in samples.items()}
 
 
 # ---------------------------------------------------------------- cold import
 
 
-def _import_ms(module: str, env: dict[str, str], no_bytecode: bool = False, gc_off: bool = False) -> float:
-    snippet = IMPORT_SNIPPET.format(module=module)
-    command = [sys.executable, "-c", f"import gc; gc.disable(); {snippet}" if gc_off else snippet]
+def _import_ms(
+    module: str, env: dict[str, str], depth: int = 0, no_bytecode: bool = False, gc_off: bool = False
+) -> float:
+    snippet = IMPORT_SNIPPET.format(module=module, depth=depth)
+    command = [sys.executable, "-c", f"import gc\ngc.disable()\n{snippet}" if gc_off else snippet]
     with tempfile.TemporaryDirectory() as empty_cache:
         if no_bytecode:
             env = {**env, "PYTHONPYCACHEPREFIX": empty_cache}  # an empty cache: every module is compiled
@@ -247,18 +275,22 @@ def _import_ms(module: str, env: dict[str, str], no_bytecode: bool = False, gc_o
 
 
 def cold_imports(env: dict[str, str], runs: int = COLD_RUNS) -> list[Comparison]:
-    modules = [OURS, HELLO, PEER]
+    modules = [OURS, HELLO, PEER, LIBRARIES]
     for module in modules:  # writes the .pyc cache, so the timed runs read bytecode
         _import_ms(module, env)
-    warm = _interleaved(runs, modules, lambda m: _import_ms(m, env))
-    no_pyc = _interleaved(NO_PYC_RUNS, [OURS, HELLO], lambda m: _import_ms(m, env, no_bytecode=True))
+    warm = _rounds(runs, modules, lambda m, r: _import_ms(m, env, import_depth(r, runs)))
+    no_pyc = _rounds(
+        NO_PYC_RUNS, [OURS, HELLO], lambda m, r: _import_ms(m, env, import_depth(r, NO_PYC_RUNS), no_bytecode=True)
+    )
     # Our handlers import with the collector off (docs/decisions.md D30); the hello world as shipped does not. This
     # row turns it off for both: what the imports themselves cost, the same trick on each side.
-    gc_off = _interleaved(runs, [OURS, HELLO], lambda m: _import_ms(m, env, gc_off=True))
+    gc_off = _rounds(runs, [OURS, HELLO], lambda m, r: _import_ms(m, env, import_depth(r, runs), gc_off=True))
     return [
         Comparison("cold import vs hello", warm[OURS], warm[HELLO], "range"),
         Comparison("cold import, both with gc off (info)", gc_off[OURS], gc_off[HELLO], "range", goal=None),
         Comparison("cold import, peer vs hello (info)", warm[PEER], warm[HELLO], "range", goal=None),
+        # The floor: what the libraries alone cost over the hello world. Ours minus this is our own modules.
+        Comparison("cold import, libraries vs hello (info)", warm[LIBRARIES], warm[HELLO], "range", goal=None),
         Comparison("cold import no .pyc vs hello (info)", no_pyc[OURS], no_pyc[HELLO], "range", goal=None),
     ]
 
@@ -659,10 +691,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     print_comparisons(comparisons, out)
     print(
         f"\ncold import: {runs} fresh interpreters per handler (no .pyc: {NO_PYC_RUNS}), import time inside"
-        f" `python -c`; first invocation: {runs} fresh interpreters, the first lambda_handler call after the"
-        f" import; warm: {calls} calls per handler in one long-lived process each after {WARMUP_CALLS} warm-up"
-        " calls. All interleaved round by round. spread = min-max (cold, first) or IQR (warm); pair ratios = the"
-        " same spread of ours/base per round.",
+        f" `python -c`, each round at its own stack depth (0 to {IMPORT_DEPTH_SPAN} frames: where CPython 3.11's"
+        f" frame-chunk boundaries fall changes import times by tens of ms); first invocation: {runs} fresh"
+        f" interpreters, the first lambda_handler call after the import; warm: {calls} calls per handler in one"
+        f" long-lived process each after {WARMUP_CALLS} warm-up calls. All interleaved round by round."
+        " spread = min-max (cold, first) or IQR (warm); pair ratios = the same spread of ours/base per round.",
         file=out,
     )
     print(
