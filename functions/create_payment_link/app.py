@@ -15,7 +15,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
-from midtrans_native import agent_operations
+from midtrans_native import link_operations
 from midtrans_native.api import (
     AGENT_ROLES,
     agent_request,
@@ -59,7 +59,7 @@ def get_app() -> APIGatewayHttpResolver:
     )
     def post_payment_link(body: PaymentLinkBody) -> CreatePaymentLinkResponse:
         caller, request = agent_request(app, body, CreatePaymentLinkRequest)
-        return agent_operations.create_payment_link(request, caller, app.lambda_context)
+        return link_operations.create_payment_link(request, caller, app.lambda_context)
 
     return app
 

@@ -1,7 +1,8 @@
 """The agent's operations: one function per tool, shared by the REST routes and MCP, so both run the same
-gates, deadline, telemetry, confirmation state machine and exactly-once refund. The status and payment-link
-operations are here, with what every tool shares (`call_tool`, `remember_order`); cancel and refund, with their
-confirmation store, are in `confirmation_operations`, so the status function's cold start imports none of them.
+gates, deadline, telemetry, confirmation state machine and exactly-once refund. The status operation is here, with
+what every tool shares (`call_tool`, `remember_order`); the payment link's is in `link_operations`, cancel and
+refund (with their confirmation store) in `confirmation_operations`: each function imports its own during init, and
+the status function's cold start imports none of the others (docs/decisions.md D30).
 
 Each takes the resolved request (tool arguments + the platform's context), a caller already admitted by role
 and plan, and the Lambda context (for the invocation's deadline). The registry names these functions by
@@ -30,7 +31,6 @@ from midtrans_native.observability import logger
 from midtrans_native.registry import (
     ACTION_TYPES,
     CHECK_PAYMENT_STATUS,
-    CREATE_PAYMENT_LINK,
     ToolSpec,
     find_tool,
     load_models,
@@ -38,7 +38,6 @@ from midtrans_native.registry import (
 from midtrans_native.settings import get_settings
 
 if TYPE_CHECKING:  # each function imports its own action's modules, not every action's (docs/decisions.md D30)
-    from midtrans_native.models.payment_links import CreatePaymentLinkRequest, CreatePaymentLinkResponse
     from midtrans_native.stores.order_contexts import OrderContextStore
     from midtrans_native.stores.order_contexts import Source as OrderSource
 
@@ -85,33 +84,6 @@ def check_payment_status(
     return status_actions.check_payment_status(
         request, caller, connections=gates, core_api=partial(deps.core_api, deadline=deadline)
     )
-
-
-def create_payment_link(
-    request: CreatePaymentLinkRequest,
-    caller: Caller,
-    lambda_context: LambdaContext | None,
-    gates: AgentGates | None = None,
-) -> CreatePaymentLinkResponse:
-    # Imported here: only the payment-link paths pay for the link client, its copy and its models.
-    from midtrans_native.actions.create_payment_link import create_payment_link as create_link
-    from midtrans_native.models.payment_links import PaymentLinkDefaults
-
-    gates = gates or deps.agent_gates()
-    configured = require_agent(caller, CREATE_PAYMENT_LINK, request.locale, gates)
-    deadline = deps.deadline(lambda_context)
-    # The admin's defaults were validated with the same model when the action was saved.
-    defaults = PaymentLinkDefaults.model_validate(configured.defaults) if configured.defaults else None
-    response = create_link(
-        request,
-        caller,
-        connections=gates,
-        links=partial(deps.payment_link_client, deadline=deadline),
-        defaults=defaults,
-    )
-    if response.outcome == "ok" and response.order_id:
-        remember_order(caller, request, response.order_id, "payment_link", channel_type=request.channel_type)
-    return response
 
 
 @cache

@@ -106,6 +106,7 @@ class ActionTypeSpec(NamedTuple):
 
 _OPERATIONS = "midtrans_native.agent_operations"
 _CONFIRMATION_OPERATIONS = "midtrans_native.confirmation_operations"
+_LINK_OPERATIONS = "midtrans_native.link_operations"
 _API = "midtrans_native.models.api"
 _CONFIRMATIONS = "midtrans_native.models.confirmations"
 _LINKS = "midtrans_native.models.payment_links"
@@ -157,7 +158,7 @@ CREATE_PAYMENT_LINK = ActionTypeSpec(
             request_model=f"{_LINKS}:CreatePaymentLinkRequest",
             response_model=f"{_LINKS}:CreatePaymentLinkResponse",
             route=Route("POST", "/v1/payment-links"),
-            operation=f"{_OPERATIONS}:create_payment_link",
+            operation=f"{_LINK_OPERATIONS}:create_payment_link",
             idempotent=True,
         ),
     ),

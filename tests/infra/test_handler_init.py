@@ -73,6 +73,7 @@ def test_after_import_the_collector_is_on_and_init_is_frozen() -> None:
 # idempotency (refund only), the admin's connection models and the BI-SNAP modules (docs/decisions.md D30).
 NOT_FOR_STATUS = (
     "midtrans_native.confirmation_operations",
+    "midtrans_native.link_operations",
     "midtrans_native.actions.cancel_transaction",
     "midtrans_native.actions.request_refund",
     "midtrans_native.actions.refund_sender",
@@ -107,8 +108,12 @@ def test_the_status_function_loads_only_its_own_action_at_init() -> None:
     [
         ("cancel_transaction", {"midtrans_native.actions.cancel_transaction", "midtrans_native.stores.confirmations"}),
         ("request_refund", {"midtrans_native.actions.refund_sender", "aws_lambda_powertools.utilities.idempotency"}),
+        (
+            "create_payment_link",
+            {"midtrans_native.actions.create_payment_link", "midtrans_native.midtrans.payment_links"},
+        ),
         # MCP runs every tool and the catalog and the admin's actions describe every one: all loaded during init.
-        ("mcp_server", {"midtrans_native.confirmation_operations", "midtrans_native.models.payment_links"}),
+        ("mcp_server", {"midtrans_native.confirmation_operations", "midtrans_native.link_operations"}),
         ("agent_tools", {"midtrans_native.models.confirmations", "midtrans_native.models.payment_links"}),
         ("actions", {"midtrans_native.models.payment_links"}),
     ],

@@ -3,7 +3,7 @@
 Levels (a module may import its own level or lower, and the cross-cutting modules):
 
 4 entry           functions/*/app.py, midtrans_native.api, .deps, .agent_operations, .confirmation_operations,
-                  .agent_mcp
+                  .link_operations, .agent_mcp
 3 actions         midtrans_native.actions.*
 2 stores/clients  midtrans_native.stores.*, midtrans_native.midtrans.*
 1 models          midtrans_native.models.*, midtrans_native.registry
@@ -42,6 +42,7 @@ LEVELS: dict[str, int] = {
     "midtrans_native.deps": ENTRY,
     "midtrans_native.agent_operations": ENTRY,
     "midtrans_native.confirmation_operations": ENTRY,
+    "midtrans_native.link_operations": ENTRY,
     "midtrans_native.agent_mcp": ENTRY,
     "midtrans_native.actions": ACTIONS,
     "midtrans_native.stores": STORES_CLIENTS,
