@@ -11,9 +11,8 @@ import path (`ToolSpec.operation`); `operation_for` resolves one.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
-from functools import cache, partial
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -34,6 +33,7 @@ from midtrans_native.registry import (
     ToolSpec,
     find_tool,
     load_models,
+    resolve,
 )
 from midtrans_native.settings import get_settings
 
@@ -86,11 +86,9 @@ def check_payment_status(
     )
 
 
-@cache
 def operation_for(tool: ToolSpec) -> Operation:
     """The function a registry tool names ("module:function")."""
-    module_name, _, function_name = tool.operation.partition(":")
-    return cast(Operation, getattr(importlib.import_module(module_name), function_name))
+    return cast(Operation, resolve(tool.operation))
 
 
 def load_operations() -> None:

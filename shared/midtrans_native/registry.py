@@ -38,10 +38,14 @@ class Route(NamedTuple):
 
 
 @cache
+def resolve(path: str) -> object:
+    """What an import path names ("module:name"): a tool's operation or model, imported on first use."""
+    module_name, _, name = path.partition(":")
+    return getattr(importlib.import_module(module_name), name)
+
+
 def resolve_model(path: str) -> type[BaseModel]:
-    """The model an import path names ("module:Class"), imported on first use."""
-    module_name, _, class_name = path.partition(":")
-    model = getattr(importlib.import_module(module_name), class_name)
+    model = resolve(path)
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         raise TypeError(f"{path} is not a pydantic model")
     return model
@@ -274,10 +278,10 @@ _BY_ID = {spec.id: spec for spec in ACTION_TYPES}
 _BY_TOOL = {tool.name: (spec, tool) for spec in ACTION_TYPES for tool in spec.tools}
 
 
-def load_models(specs: tuple[ActionTypeSpec, ...] = ACTION_TYPES) -> None:
-    """Import the models these action types name, now. The functions that serve every action type (MCP, the tool
+def load_models() -> None:
+    """Import every model the action types name, now. The functions that serve every action type (MCP, the tool
     catalog, the admin's actions) call it during init, so their first call does not import them instead."""
-    for spec in specs:
+    for spec in ACTION_TYPES:
         _ = spec.defaults
         for tool in spec.tools:
             _ = (tool.arguments, tool.body, tool.request, tool.response)

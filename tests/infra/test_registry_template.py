@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from midtrans_native.registry import (
     ACTION_TYPES,
@@ -31,6 +32,8 @@ from midtrans_native.registry import (
     REQUEST_REFUND,
     ActionTypeSpec,
     Route,
+    resolve,
+    resolve_model,
 )
 from tests.infra.template_model import (
     MCP_FUNCTION,
@@ -512,3 +515,14 @@ def test_metric_rows_expand_cloudwatch_shorthand_and_log_groups_are_found_by_fun
     group = {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": {"Fn::Sub": "/aws/lambda/${F}"}}}
     other = {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": {"Fn::Sub": "/aws/apigateway/${F}"}}}
     assert log_groups({"Resources": {"FLogs": group, "ApiLogs": other}}) == {"F": "FLogs"}
+
+
+def test_every_import_path_the_registry_names_resolves_to_what_it_should_be() -> None:
+    for spec in ACTION_TYPES:
+        assert spec.defaults is None or issubclass(spec.defaults, BaseModel)
+        for tool in spec.tools:
+            assert callable(resolve(tool.operation)), tool.operation
+            for model in (tool.arguments, tool.body, tool.request, tool.response):
+                assert issubclass(model, BaseModel)
+    with pytest.raises(TypeError, match="is not a pydantic model"):
+        resolve_model("midtrans_native.agent_operations:call_tool")
