@@ -33,7 +33,8 @@ REFUSALS = {
     400: "Not a notification: order_id (or originalPartnerReferenceNo) missing, or the body is not UTF-8 text",
     401: "The signature does not match (bad_signature): nothing recorded",
     404: "No connected tenant has this notification URL (unknown_notification_url): revoked or never issued",
-    503: "Midtrans' status API or the event bus failed (retry_later): Midtrans retries, nothing is lost",
+    503: "The tenant lookup, Midtrans' status API, the receipts or the event bus failed (retry_later): Midtrans "
+    "retries, nothing is lost",
 }
 ANSWERS = route_responses(NotificationAnswer, *REFUSALS, descriptions=REFUSALS)
 # BI-SNAP's routes answer every outcome in BI-SNAP's envelope (responseCode = HTTP status + service code + case).
@@ -60,13 +61,14 @@ def get_app() -> APIGatewayHttpResolver:
         summary="Midtrans HTTP notification (Payment Notification URL)",
         description="Midtrans' JSON notification, as Midtrans sends it. Checked in order: the token names a "
         "connected tenant (404), the body is a JSON object with order_id (400), signature_key = SHA-512(order_id + "
-        "status_code + gross_amount + server key) (401); then the status is re-read from Midtrans and each (order, "
-        "state) is processed once: an event on the platform's bus (docs/agent-integration.md). 503: try again.",
+        "status_code + gross_amount + server key) (401); then the status is re-read from Midtrans and each piece "
+        "of news about an order is processed once: an event on the platform's bus (docs/agent-integration.md). "
+        "503: try again.",
         tags=["notifications"],
         responses=ANSWERS,
     )
     def post_midtrans_notification(token: Token) -> NotificationAnswer:
-        tenant = notifications.tenant_for(token, deps.connection_store())  # 404 before reading the body
+        credentials = notifications.tenant_for(token, deps.connection_store())  # 404 before reading the body
         try:
             body = read_json_body(app.current_event.raw_event)
         except (RequestRefused, RequestValidationError):
@@ -75,7 +77,7 @@ def get_app() -> APIGatewayHttpResolver:
         if body is None:
             count_notification("invalid")
             raise RequestRefused(400, "invalid_notification", "body: required, Midtrans' notification object.")
-        processed = notifications.receive_notification(tenant, body, collaborators())
+        processed = notifications.receive_notification(credentials, body, collaborators())
         return NotificationAnswer(outcome=processed.outcome, event_type=processed.event_type)
 
     for service_path in notifications.BISNAP_SERVICES:
@@ -109,14 +111,14 @@ def _bisnap_route(app: APIGatewayHttpResolver, service_path: str, collaborators:
     def post_bisnap_notification(token: Token) -> Response[Any]:
         event = app.current_event
         try:
-            tenant = notifications.tenant_for(token, deps.connection_store())
+            credentials = notifications.tenant_for(token, deps.connection_store())
             try:
                 raw_body = read_body_bytes(event.raw_event)
             except RequestRefused:
                 count_notification("invalid")
                 raise
             headers = {name.lower(): value for name, value in (event.headers or {}).items()}
-            notifications.receive_bisnap_notification(tenant, event.path, raw_body, headers, collaborators())
+            notifications.receive_bisnap_notification(credentials, event.path, raw_body, headers, collaborators())
             status = 200
         except RequestRefused as refused:
             status = refused.http_status if 400 <= refused.http_status < 500 else 503

@@ -3,9 +3,10 @@
 
 In order, for every notification: the tenant by its notification URL's token (404 if none), the body, the signature
 against that tenant's keys (401), then the status re-read from Midtrans — the notification is a hint, the status API
-is the truth — and a receipt per (tenant, order, state as read) taken by a conditional write: a state is processed
-once, whatever repeats or arrives out of order. Only then the conversation is looked up and the event published.
-A failure after the signature check answers 503, so Midtrans retries; nothing is dropped.
+is the truth — and a receipt per (tenant, order, news as read: `receipt_id`) taken by a conditional write: each
+piece of news is processed once, whatever repeats or arrives out of order. Only then the conversation is looked up
+and the event published. A failure of the tenant lookup, or any after the signature check, answers 503, so Midtrans
+retries; nothing is dropped.
 """
 
 from __future__ import annotations
@@ -15,14 +16,11 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any, Protocol, get_args
+from typing import TYPE_CHECKING, Any, Protocol, get_args
 
 from midtrans_native.errors import MidtransError, RequestRefused
 from midtrans_native.messages import Msg, format_rupiah, render
-from midtrans_native.midtrans.core_api import PaymentsClient
 from midtrans_native.midtrans.notification_signatures import bisnap_signature_matches, signature_key_matches
-from midtrans_native.midtrans.payment_links import PaymentLink
 from midtrans_native.models.common import Locale
 from midtrans_native.models.midtrans import MidtransCredentials, TransactionStatus
 from midtrans_native.models.notifications import EventType, NotificationOutcome, PlatformEvent
@@ -31,6 +29,10 @@ from midtrans_native.stores.connections import StoredConnection, TenantRecord
 from midtrans_native.stores.notification_receipts import NotificationReceipts
 from midtrans_native.stores.order_contexts import OrderContext, OrderContextStore
 from midtrans_native.stores.platform_events import PlatformEvents
+
+if TYPE_CHECKING:  # the link client is built only for a suffixed link purchase (deps imports it then)
+    from midtrans_native.midtrans.core_api import PaymentsClient
+    from midtrans_native.midtrans.payment_links import PaymentLink
 
 # The receipt's lease: longer than the function's timeout (29 s), so a live invocation is never taken over.
 LEASE_SECONDS = 35.0
@@ -96,38 +98,42 @@ def event_type_of(status: TransactionStatus) -> EventType | None:
     return None
 
 
-def refunded_total(status: TransactionStatus) -> int:
-    if status.refund_amount is not None:
-        return int(status.refund_amount)
-    return int(sum((refund.refund_amount or Decimal(0)) for refund in status.refunds))
-
-
 def receipt_id(cid: str, status: TransactionStatus) -> str:
-    """One per (tenant, order, state as read); a refund state per refunded total (each partial refund is news)."""
-    refunded = refunded_total(status) if status.transaction_status in REFUND_STATES else None
-    material = json.dumps([cid, status.order_id, status.transaction_status, refunded])
+    """One receipt per piece of news about an order: an event type once (a card payment's capture and its later
+    settlement are one payment_received), a refund per refunded total (each partial refund is news). A state with no
+    event, per state and fraud status: a challenged capture is not yet the accepted one that follows it."""
+    event_type = event_type_of(status)
+    if event_type is None:
+        news: list[object] = [status.transaction_status, status.fraud_status]
+    elif status.transaction_status in REFUND_STATES:
+        news = [event_type, status.refunded_rupiah]
+    else:
+        news = [event_type]
+    material = json.dumps([cid, status.order_id, *news])
     return hashlib.sha256(material.encode()).hexdigest()
 
 
 # ---- the two doors: Midtrans' HTTP notification, and BI-SNAP's -------------------------------------------------
 
 
-def tenant_for(token: str, tenants: TenantLookup) -> tuple[str, MidtransCredentials]:
-    """The connected tenant behind a notification URL, or 404 (a revoked or guessed URL; nothing is recorded)."""
-    tenant = tenants.tenant_by_notification_token(token) if _plausible_token(token) else None
-    found = tenants.credentials_of(tenant) if tenant is not None else None
-    if tenant is None or found is None:
+def tenant_for(token: str, tenants: TenantLookup) -> MidtransCredentials:
+    """The credentials of the connected tenant behind a notification URL, or 404 (a revoked or guessed URL; nothing
+    is recorded). 503 when the table or KMS fails: Midtrans tries again."""
+    try:
+        tenant = tenants.tenant_by_notification_token(token) if _plausible_token(token) else None
+        found = tenants.credentials_of(tenant) if tenant is not None else None
+    except Exception as exc:
+        raise _retry_later(None, f"tenant lookup failed: {type(exc).__name__}") from None
+    if found is None:
         count_notification("unknown_tenant")
         raise RequestRefused(404, "unknown_notification_url", UNKNOWN_URL)
-    return tenant.cid, found[1]
+    return found[1]
 
 
-def receive_notification(
-    tenant: tuple[str, MidtransCredentials], body: Mapping[str, Any], deps: Collaborators
-) -> Processed:
+def receive_notification(credentials: MidtransCredentials, body: Mapping[str, Any], deps: Collaborators) -> Processed:
     """An HTTP notification (Core API, Snap, payment links) for the tenant `tenant_for` found: `signature_key`
     checked with its server key."""
-    cid, credentials = tenant
+    cid = credentials.cid
     order_id = body.get("order_id")
     if not isinstance(order_id, str) or not order_id:
         count_notification("invalid")
@@ -140,7 +146,7 @@ def receive_notification(
 
 
 def receive_bisnap_notification(
-    tenant: tuple[str, MidtransCredentials],
+    credentials: MidtransCredentials,
     request_path: str,
     raw_body: bytes,
     headers: Mapping[str, str],
@@ -148,7 +154,7 @@ def receive_bisnap_notification(
 ) -> Processed:
     """A BI-SNAP notification: X-SIGNATURE by Midtrans' private key over the exact bytes received (and this
     request's path), checked with the public key the admin gave with the BI-SNAP credentials."""
-    cid, credentials = tenant
+    cid = credentials.cid
     public_key = credentials.bisnap.midtrans_public_key if credentials.bisnap else None
     timestamp, signature = headers.get("x-timestamp", ""), headers.get("x-signature", "")
     if not (public_key and timestamp and signature) or not bisnap_signature_matches(
@@ -186,12 +192,13 @@ def bisnap_answer(service_path: str, http_status: int) -> dict[str, str]:
 def process(cid: str, credentials: MidtransCredentials, order_id: str, deps: Collaborators) -> Processed:
     """Re-read, take the receipt, publish, finish. Raises RequestRefused(503) when Midtrans should retry."""
     try:
+        # Not found included: Midtrans signed a notification its own status API cannot show yet. And whatever else
+        # fails on the way (a BI-SNAP token, the receipts table): Midtrans retries a 503, nothing is dropped.
         status = deps.core_api(credentials).get_status(order_id)
-    except MidtransError as exc:
-        # Not found included: Midtrans signed a notification its own status API cannot show yet.
-        raise _retry_later(cid, f"status re-read failed: {type(exc).__name__}") from None
-    receipt = receipt_id(cid, status)
-    taken = deps.receipts.begin(receipt, lease_seconds=LEASE_SECONDS)
+        receipt = receipt_id(cid, status)
+        taken = deps.receipts.begin(receipt, lease_seconds=LEASE_SECONDS)
+    except Exception as exc:
+        raise _retry_later(cid, f"status re-read or receipt failed: {type(exc).__name__}") from None
     if taken == "done":
         count_notification("duplicate")
         return Processed("duplicate")
@@ -222,11 +229,19 @@ def find_context(
     """The conversation this order belongs to, and the payment link's order_id for a link purchase. An exact record
     first; otherwise a link whose order_id is a "-"-prefix of this one AND whose purchases Midtrans lists this
     transaction (or, without transaction ids, this order_id) — a prefix alone could be another merchant order."""
-    exact = deps.contexts.find(cid, status.order_id)
+    exact, linked = deps.contexts.find_with_prefixes(cid, status.order_id)
     if exact is not None:
         return exact, status.order_id if exact.source == "payment_link" else None
-    for candidate in deps.contexts.find_prefixes(cid, status.order_id):
-        link = deps.links(credentials).get(candidate.order_id)
+    if not linked:
+        return None, None
+    links = deps.links(credentials)
+    for candidate in linked:
+        try:
+            link = links.get(candidate.order_id)
+        except MidtransError as exc:
+            if exc.http_status == 404:
+                continue  # deleted since: not this purchase's link, and no reason to make Midtrans retry
+            raise
         for purchase in link.purchases:
             by_transaction = purchase.transaction_id is not None and purchase.transaction_id == status.transaction_id
             by_order = purchase.transaction_id is None and purchase.order_id == status.order_id
@@ -249,7 +264,7 @@ def build_event(
     refunded: int | None = None
     money = status.gross_amount_rupiah  # what the message names: the payment, or this refund's own amount
     if status.transaction_status in REFUND_STATES:
-        refunded = refunded_total(status)
+        refunded = status.refunded_rupiah
         latest = status.refunds[-1].refund_amount if status.refunds else None
         money = refunded if latest is None else int(latest)
     messages: dict[Locale, str] = {
@@ -276,7 +291,7 @@ def build_event(
     )
 
 
-def _retry_later(cid: str, why: str) -> RequestRefused:
+def _retry_later(cid: str | None, why: str) -> RequestRefused:
     count_notification("retry_later")
     logger.warning("midtrans_notification_retry", extra={"cid": cid, "reason": why})
     return RequestRefused(503, "retry_later", "The notification could not be processed now; Midtrans will retry.")

@@ -67,14 +67,8 @@ def refund_key_for(cid: str, confirmation_id: str) -> str:
     return f"mna-{digest[:40]}"
 
 
-def refunded_so_far(transaction: TransactionStatus) -> int:
-    if transaction.refund_amount is not None:
-        return int(transaction.refund_amount)
-    return int(sum(r.refund_amount or 0 for r in transaction.refunds))
-
-
 def remainder(transaction: TransactionStatus) -> int:
-    return max(0, transaction.gross_amount_rupiah - refunded_so_far(transaction))
+    return max(0, transaction.gross_amount_rupiah - transaction.refunded_rupiah)
 
 
 def ineligibility(transaction: TransactionStatus, amount: int) -> str | None:

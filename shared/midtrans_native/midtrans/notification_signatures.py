@@ -28,7 +28,10 @@ def signature_key_matches(notification: Mapping[str, Any], server_key: str) -> b
     if not all(isinstance(value, str) and value for value in fields):
         return False
     order_id, status_code, gross_amount, given = (str(value) for value in fields)
-    expected = expected_signature_key(order_id, status_code, gross_amount, server_key)
+    try:
+        expected = expected_signature_key(order_id, status_code, gross_amount, server_key)
+    except UnicodeEncodeError:  # a lone surrogate (JSON allows "\ud800"): no UTF-8 text Midtrans could have signed
+        return False
     return hmac.compare_digest(expected.encode(), given.lower().encode("utf-8", "replace"))
 
 

@@ -50,6 +50,13 @@ class TransactionStatus(DeferredModel):
     def gross_amount_rupiah(self) -> int:
         return int(self.gross_amount)
 
+    @property
+    def refunded_rupiah(self) -> int:
+        """Refunded so far: Midtrans' refund_amount, else the sum of the refunds it lists."""
+        if self.refund_amount is not None:
+            return int(self.refund_amount)
+        return int(sum((refund.refund_amount or Decimal(0)) for refund in self.refunds))
+
 
 class BiSnapCredentials(DeferredModel):
     """A tenant's BI-SNAP credentials (docs/midtrans-behaviour.md §3). The secret and the private key stay SecretStr."""

@@ -54,20 +54,12 @@ class OrderContextStore:
             item["channel_type"] = {"S": channel_type}
         self._dynamodb.put_item(TableName=self._table, Item=item)
 
-    def find(self, cid: str, order_id: str) -> OrderContext | None:
-        """The record for exactly this order (expired records are ignored: TTL deletion lags)."""
-        item = self._dynamodb.get_item(
-            TableName=self._table, Key={"cid": {"S": cid}, "order_id": {"S": order_id}}, ConsistentRead=True
-        ).get("Item")
-        return self._context(item) if item else None
-
-    def find_prefixes(self, cid: str, order_id: str) -> list[OrderContext]:
-        """Records of payment links whose order_id is a "-"-prefix of `order_id`, longest first: the links a
-        suffixed purchase order_id may belong to. The caller confirms one with Midtrans before believing it."""
-        candidates = prefixes(order_id)
-        if not candidates:
-            return []
-        keys = [{"cid": {"S": cid}, "order_id": {"S": candidate}} for candidate in candidates]
+    def find_with_prefixes(self, cid: str, order_id: str) -> tuple[OrderContext | None, list[OrderContext]]:
+        """In one round trip: the record for exactly this order, and the records of payment links whose order_id is
+        a "-"-prefix of it, longest first (the links a suffixed purchase order_id may belong to; the caller confirms
+        one with Midtrans before believing it). Expired records are ignored: TTL deletion lags."""
+        wanted = [order_id, *prefixes(order_id)]
+        keys = [{"cid": {"S": cid}, "order_id": {"S": candidate}} for candidate in wanted]
         answer = self._dynamodb.batch_get_item(RequestItems={self._table: {"Keys": keys, "ConsistentRead": True}})
         items = list(answer.get("Responses", {}).get(self._table, []))
         unprocessed = answer.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
@@ -75,8 +67,10 @@ class OrderContextStore:
             item = self._dynamodb.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item")
             if item:
                 items.append(item)
-        found = [c for c in (self._context(item) for item in items) if c and c.source == "payment_link"]
-        return sorted(found, key=lambda context: len(context.order_id), reverse=True)
+        found = [c for c in (self._context(item) for item in items) if c is not None]
+        exact = next((c for c in found if c.order_id == order_id), None)
+        linked = [c for c in found if c.order_id != order_id and c.source == "payment_link"]
+        return exact, sorted(linked, key=lambda context: len(context.order_id), reverse=True)
 
     def _context(self, item: dict[str, Any]) -> OrderContext | None:
         if float(item["ttl"]["N"]) <= self._clock():

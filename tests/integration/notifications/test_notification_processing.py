@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pydantic import SecretStr
 
 from midtrans_native import deps
 from midtrans_native.actions import notifications
-from midtrans_native.errors import RequestRefused
+from midtrans_native.errors import MidtransError, RequestRefused
 from midtrans_native.midtrans.notification_signatures import bisnap_string_to_sign
 from midtrans_native.models.midtrans import BiSnapCredentials, MidtransCredentials, TransactionStatus
 from midtrans_native.stores.notification_receipts import NotificationReceipts
@@ -35,10 +37,10 @@ PATH = "/v1/notifications/midtrans/tok/v1.0/debit/notify"
 
 
 class Status:
-    """A PaymentsClient that answers one status and counts the reads."""
+    """A PaymentsClient that answers one status (a test may change it between notifications) and counts the reads."""
 
-    def __init__(self, state: str) -> None:
-        self.state = state
+    def __init__(self, state: str, fraud_status: str | None = None) -> None:
+        self.state, self.fraud_status = state, fraud_status
         self.reads = 0
 
     def get_status(self, order_id: str) -> TransactionStatus:
@@ -48,7 +50,8 @@ class Status:
             order_id=order_id,
             transaction_id="tx-9",
             transaction_status=self.state,
-            payment_type="gopay",
+            fraud_status=self.fraud_status,
+            payment_type="credit_card" if self.fraud_status else "gopay",
             gross_amount=Decimal("150000.00"),
         )
 
@@ -136,7 +139,7 @@ def test_a_bisnap_notification_signed_by_midtrans_is_processed(aws: dict[str, st
     status, bus = Status("settlement"), Bus()
     body, headers = bisnap_request()
     processed = notifications.receive_bisnap_notification(
-        ("tenant-snap", credentials()), PATH, body, headers, collaborators(status, bus)
+        credentials(), PATH, body, headers, collaborators(status, bus)
     )
     assert (processed.outcome, processed.event_type) == ("accepted", "payment_received")
     assert status.reads == 1 and bus.published[0][1]["order_id"] == "ORDER-SNAP-1"
@@ -161,9 +164,7 @@ def test_a_bisnap_notification_that_does_not_verify_changes_nothing(aws: dict[st
     else:
         headers.pop("x-signature")
     with pytest.raises(RequestRefused) as refused:
-        notifications.receive_bisnap_notification(
-            ("tenant-snap", creds), path, body, headers, collaborators(status, bus)
-        )
+        notifications.receive_bisnap_notification(creds, path, body, headers, collaborators(status, bus))
     assert (refused.value.http_status, refused.value.error) == (401, "bad_signature")
     assert status.reads == 0 and bus.published == []
 
@@ -192,3 +193,70 @@ def test_the_bisnap_route_answers_in_the_bisnap_envelope(connected: str) -> None
     event["rawPath"] = event["rawPath"].replace("x" * 43, odd)
     event["requestContext"]["http"]["path"] = event["rawPath"]
     assert invoke("midtrans_notifications", event) == (404, {"responseCode": "4045600", "responseMessage": "Not Found"})
+
+
+def test_a_card_payment_is_received_once_though_captured_then_settled(aws: dict[str, str]) -> None:
+    status, bus = Status("capture", fraud_status="accept"), Bus()
+    deps_ = collaborators(status, bus)
+    assert notifications.process("tenant-snap", credentials(), "ORDER-CARD", deps_).outcome == "accepted"
+    status.state = "settlement"  # the next day: the same payment, settled
+    assert notifications.process("tenant-snap", credentials(), "ORDER-CARD", deps_).outcome == "duplicate"
+    assert [kind for kind, _ in bus.published] == ["payment_received"]
+
+
+def test_a_challenged_capture_then_accepted_is_received_when_accepted(aws: dict[str, str]) -> None:
+    status, bus = Status("capture", fraud_status="challenge"), Bus()
+    deps_ = collaborators(status, bus)
+    assert notifications.process("tenant-snap", credentials(), "ORDER-FDS", deps_).event_type is None
+    status.fraud_status = "accept"  # the merchant approved it in the dashboard
+    processed = notifications.process("tenant-snap", credentials(), "ORDER-FDS", deps_)
+    assert (processed.outcome, processed.event_type) == ("accepted", "payment_received")
+    assert [kind for kind, _ in bus.published] == ["payment_received"]
+
+
+class Broken:
+    """A collaborator that fails the way AWS clients do (not a MidtransError)."""
+
+    def get_status(self, order_id: str) -> TransactionStatus:
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "GetItem")
+
+    def tenant_by_notification_token(self, token: str) -> None:
+        raise ClientError({"Error": {"Code": "ThrottlingException"}}, "Query")
+
+
+def test_any_failure_after_the_signature_or_in_the_tenant_lookup_answers_503(aws: dict[str, str]) -> None:
+    """Midtrans retries a 503 (four times) but a 500 once: a BI-SNAP token cache or a table failing is a 503 too."""
+    bus = Bus()
+    deps_ = collaborators(Status("settlement"), bus)
+    deps_ = replace(deps_, core_api=lambda _: Broken())
+    with pytest.raises(RequestRefused) as refused:
+        notifications.process("tenant-snap", credentials(), "ORDER-1", deps_)
+    assert refused.value.http_status == 503 and bus.published == []
+    with pytest.raises(RequestRefused) as refused:
+        notifications.tenant_for("A" * 43, Broken())  # type: ignore[arg-type]
+    assert refused.value.http_status == 503
+
+
+def test_a_deleted_link_is_not_the_purchase_s_link_and_does_not_stall_the_notification(aws: dict[str, str]) -> None:
+    """A suffixed order whose prefix names a link Midtrans no longer has: the event goes out without a conversation
+    instead of a 503 that Midtrans would retry for six hours."""
+    deps.order_context_store().remember(
+        cid="tenant-snap",
+        order_id="SHOP-77",
+        conversation_id="conv-1",
+        channel_type="whatsapp",
+        locale="en",
+        source="payment_link",
+        ttl_days=30,
+    )
+
+    class Gone:
+        def get(self, order_id: str) -> None:
+            raise MidtransError(f"payment link {order_id}: HTTP 404", http_status=404)
+
+    bus = Bus()
+    deps_ = collaborators(Status("settlement"), bus)
+    deps_ = replace(deps_, links=lambda _: Gone())
+    processed = notifications.process("tenant-snap", credentials(), "SHOP-77-1", deps_)
+    assert (processed.outcome, processed.event_type) == ("accepted", "payment_received")
+    assert bus.published[0][1]["conversation_id"] is None
