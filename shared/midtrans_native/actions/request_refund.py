@@ -49,7 +49,7 @@ from midtrans_native.models.confirmations import (
 from midtrans_native.models.midtrans import TransactionStatus
 from midtrans_native.observability import ActionTelemetry, log_confirmation
 from midtrans_native.registry import REQUEST_REFUND
-from midtrans_native.stores.confirmations import Confirmation, ConfirmationStore, Refusal
+from midtrans_native.stores.confirmations import Confirmation, ConfirmationStore, Refusal, Slot
 
 ACTION_TYPE = REQUEST_REFUND.id
 LEASE_SECONDS = 35.0  # longer than the Lambda timeout: a live execution is never taken over
@@ -124,11 +124,9 @@ def request_refund(
         return read
     transaction = read
 
-    current = slot.open(confirmations.now())
-    if current is not None and has_refund(transaction, refund_key_for(caller.cid, current.confirmation_id)):
-        # A "yes" on the open prompt reached Midtrans although its answer was lost: that refund is the one.
+    if (landed := _landed(slot, transaction, caller)) is not None:
         telemetry.succeeded(response_status=transaction.status_code, outcome="already_requested")
-        return _already_requested(current, locale)
+        return _already_requested(landed, locale)
     left = remainder(transaction)
     amount = request.amount if request.amount is not None else left
     status = transaction.transaction_status
@@ -160,10 +158,10 @@ def request_refund(
         if (done := slot.done(now, "refunded")) is not None:
             telemetry.succeeded(response_status=transaction.status_code, outcome="already_requested")
             return _already_requested(done, locale)
-        current = slot.open(now)
-        if current is not None and has_refund(transaction, refund_key_for(caller.cid, current.confirmation_id)):
+        if (landed := _landed(slot, transaction, caller)) is not None:  # the slot may have moved since: again
             telemetry.succeeded(response_status=transaction.status_code, outcome="already_requested")
-            return _already_requested(current, locale)
+            return _already_requested(landed, locale)
+        current = slot.open(now)
         if current is not None and current.amount == amount:
             log_confirmation(
                 "midtrans_confirmation_replayed",
@@ -228,6 +226,15 @@ def request_refund(
         return _prompt(confirmation, left, status, locale, full=full)
     telemetry.succeeded(response_status=transaction.status_code, outcome="decision_in_progress")
     raise in_progress(locale)  # the slot kept moving under us: a retry in a moment settles it
+
+
+def _landed(slot: Slot, transaction: TransactionStatus, caller: Caller) -> Confirmation | None:
+    """The conversation's prompt, answered "yes" with an unknown outcome (pending again or still executing, open or
+    past its expiry), whose refund Midtrans lists after all: that refund is the one the customer asked for."""
+    tried = slot.confirmation
+    if tried is None or tried.state not in ("pending", "executing") or tried.attempts == 0:
+        return None
+    return tried if has_refund(transaction, refund_key_for(caller.cid, tried.confirmation_id)) else None
 
 
 def _prompt(

@@ -238,18 +238,25 @@ class ConfirmationStore:
 
     def supersede(self, confirmation_id: str) -> bool:
         """pending → superseded: a newer prompt replaces this one, which can then never be confirmed or declined.
-        False when it was no longer pending (claimed, decided or superseded in the meantime)."""
+        Never one that is still open and was answered "yes" (attempts > 0: its refund or cancel may still land; only
+        its own "yes" again reconciles it), whatever the caller read before: the condition is checked as it is
+        written. False when it was no longer replaceable (claimed, tried, decided or superseded in the meantime)."""
+        now = round(self._clock(), 3)
         try:
             self._dynamodb.update_item(
                 TableName=self._table,
                 Key={"confirmation_id": {"S": confirmation_id}},
                 UpdateExpression="SET #state = :superseded, superseded_at = :now REMOVE lease_until",
-                ConditionExpression="attribute_exists(confirmation_id) AND #state = :pending",
+                ConditionExpression=(
+                    "attribute_exists(confirmation_id) AND #state = :pending"
+                    " AND (attempts = :zero OR expires_at <= :now)"
+                ),
                 ExpressionAttributeNames={"#state": "state"},
                 ExpressionAttributeValues={
                     ":superseded": {"S": "superseded"},
                     ":pending": {"S": "pending"},
-                    ":now": {"N": str(round(self._clock(), 3))},
+                    ":zero": {"N": "0"},
+                    ":now": {"N": str(now)},
                 },
             )
         except ClientError as error:

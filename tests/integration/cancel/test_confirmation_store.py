@@ -105,9 +105,9 @@ def test_an_executing_confirmation_cannot_be_declined(store: ConfirmationStore) 
 def test_only_the_same_tenant_and_conversation_can_claim(store: ConfirmationStore, who: dict, reason: str) -> None:
     confirmation = new(store)
     refused = store.claim(confirmation.confirmation_id, **who, lease_seconds=35)
-    assert (
-        isinstance(refused, Refusal) and refused.reason == reason and refused.confirmation is None
-    ) or reason != "not_found"
+    assert isinstance(refused, Refusal) and refused.reason == reason
+    if reason == "not_found":
+        assert refused.confirmation is None  # another tenant's record is not shown to it
     assert store.get(confirmation.confirmation_id).state == "pending"  # type: ignore[union-attr]
 
 
@@ -145,6 +145,22 @@ def test_only_a_pending_confirmation_can_be_superseded(store: ConfirmationStore)
     assert store.supersede(declined.confirmation_id) is False
     assert store.supersede("00000000-0000-4000-8000-000000000000") is False  # no such record: nothing created
     assert store.get("00000000-0000-4000-8000-000000000000") is None
+
+
+def test_an_open_prompt_answered_yes_with_an_unknown_outcome_is_never_superseded(
+    store: ConfirmationStore, clock: Clock
+) -> None:
+    """Back to pending after a timeout, its refund or cancel may still land: whoever read it before the "yes" cannot
+    replace it now (the condition is checked at the write). Past its expiry it can no longer be claimed: then it may."""
+    tried = new(store)
+    store.claim(tried.confirmation_id, **WHO, lease_seconds=35)
+    store.release(tried.confirmation_id, "timeout")
+    assert store.supersede(tried.confirmation_id) is False
+    assert store.get(tried.confirmation_id).state == "pending"  # type: ignore[union-attr]
+    clock.now += 301
+    assert store.supersede(tried.confirmation_id) is True
+    untried = new(store)
+    assert store.supersede(untried.confirmation_id) is True  # never answered: a newer prompt may replace it
 
 
 def test_the_slot_moves_only_from_what_it_was_read_as(store: ConfirmationStore) -> None:

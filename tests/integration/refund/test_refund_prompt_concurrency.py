@@ -6,13 +6,14 @@ The old pointer was a plain put after the record: twenty identical requests made
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
 from midtrans_native import deps
-from midtrans_native.actions.request_refund import decide_refund, request_refund
+from midtrans_native.actions.request_refund import decide_refund, refund_key_for, request_refund
 from midtrans_native.deadline import Deadline
 from midtrans_native.errors import RequestRefused
 from midtrans_native.midtrans.core_api import CoreApiClient
@@ -20,6 +21,7 @@ from midtrans_native.midtrans.transport import MidtransTransport
 from midtrans_native.models.common import Caller
 from midtrans_native.models.confirmations import RefundDecisionRequest, RefundRequest
 from midtrans_native.models.midtrans import MidtransCredentials
+from midtrans_native.stores.confirmations import Confirmation, ConfirmationStore
 from tests.conftest import FakeLambdaContext
 from tests.integration.cancel.conftest import confirmations_for
 
@@ -103,3 +105,74 @@ def test_racing_amounts_leave_one_confirmable_prompt(sim, aws, core_api, seriali
     outcomes = confirm_all(core_api, shown)
     assert sorted(outcomes) == sorted(["refunded"] + ["409:confirmation_superseded"] * (len(shown) - 1))
     assert len(refunds_sent(sim, CARD)) == 1
+
+
+def test_a_yes_tried_between_the_slot_read_and_the_replacement_keeps_its_prompt(core_api, aws) -> None:
+    """Another amount is asked; while that request reads Midtrans, the open prompt is answered "yes" and the refund
+    times out (back to pending, attempts 1: it may still land). The replacement must fail at its write, whatever the
+    request read before: two confirmable prompts for one order could refund twice."""
+    first = request_refund(
+        RefundRequest(conversation_id="conv-late-yes", order_id=CARD, amount=50_000),
+        CALLER,
+        connections=deps.connection_store(),
+        core_api=core_api,
+        confirmations=deps.confirmation_store(),
+        ttl_seconds=300,
+    )
+    assert first.confirmation_id is not None
+
+    class YesMeanwhile(ConfirmationStore):
+        def supersede(self, confirmation_id: str) -> bool:
+            assert confirmation_id == first.confirmation_id
+            claimed = self.claim(confirmation_id, cid=CALLER.cid, conversation_id="conv-late-yes", lease_seconds=35)
+            assert isinstance(claimed, Confirmation)
+            self.release(confirmation_id, "timeout")  # the "yes" ended with an unknown outcome
+            return super().supersede(confirmation_id)
+
+    racing = YesMeanwhile(deps.dynamodb_client(), deps.get_settings().confirmations_table_name)
+    with pytest.raises(RequestRefused) as refused:
+        request_refund(
+            RefundRequest(conversation_id="conv-late-yes", order_id=CARD, amount=60_000),
+            CALLER,
+            connections=deps.connection_store(),
+            core_api=core_api,
+            confirmations=racing,
+            ttl_seconds=300,
+        )
+    assert (refused.value.http_status, refused.value.error) == (409, "decision_in_progress")
+    kept = deps.confirmation_store().get(first.confirmation_id)
+    assert kept is not None and (kept.state, kept.attempts) == ("pending", 1)
+    records = confirmations_for(aws["ConfirmationsTable"], "refund", "conv-late-yes", CARD)
+    assert records == [{"confirmation_id": first.confirmation_id, "state": "pending"}]  # no second prompt
+
+
+def test_a_refund_that_landed_after_its_prompt_expired_is_the_one_asked_for(core_api, aws) -> None:
+    """A "yes" timed out (pending again, attempts 1) and its refund reached Midtrans late; the prompt has expired
+    since. Asking again in the conversation is told it was done, not given a prompt for a second refund."""
+    clock = [0.0]  # seconds ahead of the wall clock
+    store = ConfirmationStore(
+        deps.dynamodb_client(), deps.get_settings().confirmations_table_name, clock=lambda: time.time() + clock[0]
+    )
+    ask = RefundRequest(conversation_id="conv-late-refund", order_id=CARD, amount=50_000)
+    first = request_refund(
+        ask, CALLER, connections=deps.connection_store(), core_api=core_api, confirmations=store, ttl_seconds=300
+    )
+    assert first.confirmation_id is not None
+    assert isinstance(
+        store.claim(first.confirmation_id, cid=CALLER.cid, conversation_id=ask.conversation_id, lease_seconds=35),
+        Confirmation,
+    )
+    store.release(first.confirmation_id, "timeout")
+    credentials = deps.connection_store().credentials(CALLER.cid)[1]  # type: ignore[index]
+    key = refund_key_for(CALLER.cid, first.confirmation_id)
+    core_api(credentials).refund(CARD, refund_key=key, amount=50_000, reason=None)  # the late landing
+    clock[0] += 301  # the prompt has expired
+    again = request_refund(
+        RefundRequest(conversation_id="conv-late-refund", order_id=CARD, amount=60_000),
+        CALLER,
+        connections=deps.connection_store(),
+        core_api=core_api,
+        confirmations=store,
+        ttl_seconds=300,
+    )
+    assert (again.outcome, again.confirmation_id) == ("already_requested", first.confirmation_id)
