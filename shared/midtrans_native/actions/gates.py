@@ -55,8 +55,9 @@ class AgentGates:
     def read_along(self, table: str, key: dict[str, Any]) -> None:
         """Have the tenant's read (if it has not happened yet) fetch this item too, in the same round trip: the
         confirmation item a cancel or refund reads first. The gates still decide in their order; a request refused
-        before the tenant is read reads nothing."""
-        self._along = (table, key)
+        before the tenant is read reads nothing. An item fetched for an earlier request and never taken is forgotten:
+        what `item_read_along` returns is always the item asked for last."""
+        self._along, self._along_read = (table, key), None
 
     def item_read_along(self) -> ReadAlong | None:
         """What `read_along` fetched, once; None when the tenant was read without it (the caller reads itself)."""

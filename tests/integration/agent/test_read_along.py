@@ -96,3 +96,17 @@ def test_the_gates_read_along_only_when_they_read_the_tenant(aws: dict[str, str]
     gates.read_along(store.table_name, store.item_key(confirmation_id))
     gates.tenant(connected)  # already read this request: nothing fetched along
     assert gates.item_read_along() is None
+
+
+def test_an_item_fetched_for_an_earlier_key_is_never_handed_out_for_another(
+    aws: dict[str, str], connected: str
+) -> None:
+    """The same gates asked for k1 (fetched along with the tenant, never taken: a gate refused), then for k2: k1's item
+    must not come back as k2's. k2 is read by its caller instead."""
+    store = deps.confirmation_store()
+    first = prompt(store, connected)
+    gates = deps.agent_gates()
+    gates.read_along(store.table_name, store.item_key(first))
+    gates.tenant(connected)  # the tenant's read fetched k1 along
+    gates.read_along(store.table_name, store.item_key(prompt(store, connected)))
+    assert gates.item_read_along() is None
