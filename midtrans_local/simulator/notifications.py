@@ -8,8 +8,9 @@ re-reading the status. The body is close to the status body: `status_message` is
 notification", `gross_amount` keeps its ".00", refunds carry `refund_amount` and `refunds[]`, and a purchase made
 through a payment link carries the link's `custom_field1..3`.
 
-The notification `status_code` differs from the status API's for one state: an expired transaction is "202"
-here but "407" in `GET /v2/{id}/status` (NOTIFY_STATUS_CODES; the status API keeps model.STATUS_CODES).
+The notification `status_code` differs from the status API's for two states: an expired transaction is "202" here
+but "407" in `GET /v2/{id}/status`, a cancelled one "202" here but "200" there (NOTIFY_STATUS_CODES; the status API
+keeps model.STATUS_CODES).
 
 BI-SNAP form, for BI-SNAP merchants: a POST to `<notification URL>/v1.0/debit/notify` (or
 `/v1.0/qr/qr-mpm-notify`) signed with Midtrans' own RSA private key:
@@ -34,25 +35,21 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from midtrans_local.simulator.bisnap_views import latest_status
-from midtrans_local.simulator.model import CURRENCY, Transaction, format_iso, format_time, money, signature_key, wib_now
+from midtrans_local.simulator.model import (
+    CURRENCY,
+    STATUS_CODES,
+    Transaction,
+    format_iso,
+    format_time,
+    money,
+    signature_key,
+    wib_now,
+)
 
 STATUS_MESSAGE = "midtrans payment notification"
-# status_code of a notification per transaction_status (lower case). Payments that did not go through
-# (deny, cancel, expire, failure) are "202" in notifications, expire included.
-NOTIFY_STATUS_CODES: dict[str, str] = {
-    "pending": "201",
-    "authorize": "200",
-    "capture": "200",
-    "settlement": "200",
-    "refund": "200",
-    "partial_refund": "200",
-    "chargeback": "200",
-    "partial_chargeback": "200",
-    "deny": "202",
-    "cancel": "202",
-    "expire": "202",
-    "failure": "202",
-}
+# status_code of a notification per transaction_status (lower case): the status API's, except that payments that
+# did not go through (deny, cancel, expire, failure) are all "202" in notifications.
+NOTIFY_STATUS_CODES: dict[str, str] = {**STATUS_CODES, "cancel": "202", "expire": "202"}
 _SETTLED = frozenset({"settlement", "refund", "partial_refund", "chargeback", "partial_chargeback"})
 _REFUNDED = frozenset({"refund", "partial_refund"})
 # A pending transaction without its own expiry_time (none in the seeds today) shows the Snap default of a day.

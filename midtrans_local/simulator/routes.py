@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -55,10 +56,24 @@ class _Route:
 class App:
     def __init__(self, state: SimulatorState) -> None:
         self.state = state
+        self._counting = threading.Lock()
+        self._in_flight = 0
 
     def handle(self, request: Request) -> Reply:
         if request.raw_path == control.PREFIX or request.raw_path.startswith(control.PREFIX + "/"):
             return control.handle(self.state, request.method, request.raw_path, request.body)
+        # How many API requests are being answered as this one starts (itself included): the call log shows it, so
+        # a test can tell calls that ran side by side from calls that ran one after another without timing them.
+        with self._counting:
+            self._in_flight += 1
+            in_flight = self._in_flight
+        try:
+            return self._serve(request, in_flight)
+        finally:
+            with self._counting:
+                self._in_flight -= 1
+
+    def _serve(self, request: Request, in_flight: int) -> Reply:
         route = self._route(request)
         server_key = match_server_key(request.headers.get("authorization"), self.state.server_keys)
         fault = None
@@ -84,6 +99,7 @@ class App:
             "status": 0 if reply.drop else int(reply.status),
             "fault": fault.kind if fault is not None else None,
             "request_body": _json_or_none(request.body),
+            "in_flight": in_flight,
         }
         # BI-SNAP has no Basic key: its route says who was identified and whether the checks passed.
         call.update(route.log)

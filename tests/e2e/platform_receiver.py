@@ -73,15 +73,3 @@ class PlatformEventReceiver:
                 if remaining <= 0:
                     raise AssertionError(f"{len(found)} of {count} matching events in {timeout} s; got {self._events}")
                 self._condition.wait(remaining)
-
-    def assert_none_within(self, matching: Callable[[Event], bool], seconds: float) -> None:
-        """No event `matching` arrives within `seconds` (a bounded wait on the condition, woken by each arrival)."""
-        deadline = time.monotonic() + seconds
-        with self._condition:
-            while True:
-                found = [event for event in self._events if matching(event)]
-                assert not found, f"unexpected events: {found}"
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return
-                self._condition.wait(remaining)

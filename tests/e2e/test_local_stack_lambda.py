@@ -136,7 +136,8 @@ def test_four_calls_stalled_by_midtrans_run_side_by_side(lambda_stack: RunningSt
     assert [answer.json()["outcome"] for answer in answers] == ["ok"] * 4
     stalled = [c for c in lambda_stack.midtrans_calls() if c["order_id"] == order and c["fault"] == "latency"]
     assert len(stalled) == 4
-    assert wall < 6.0, f"4 calls stalled 2 s each took {wall:.1f} s: they ran one after another"
+    # The last to reach Midtrans found the other three still stalled there: four workers, side by side.
+    assert max(call["in_flight"] for call in stalled) == 4, stalled
     print(f"4 calls, each stalled 2 s by Midtrans: {wall:.2f} s in total")
 
 

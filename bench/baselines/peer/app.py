@@ -55,7 +55,7 @@ def payment_status() -> dict[str, Any]:
         KeyId=os.environ["CREDENTIALS_KEY_ID"],
     )["Plaintext"]
     server_key = json.loads(plaintext)["server_key"]
-    base_url = os.environ.get("MIDTRANS_API_BASE_URL") or "https://api.sandbox.midtrans.com"
+    base_url = os.environ["MIDTRANS_API_BASE_URL"]  # the bench's simulator: never the real sandbox
     response = SESSION.get(
         f"{base_url.rstrip('/')}/v2/{quote(order_id, safe='')}/status",
         auth=(server_key, ""),

@@ -73,13 +73,11 @@ def test_concurrent_invocations_run_in_separate_workers_and_wait_at_the_limit(wo
     assert len({seen["pid"] for seen in warm}) == 2
 
     with caplog.at_level(logging.INFO, logger="midtrans_local"), ThreadPoolExecutor(3) as pool:
-        started = time.monotonic()
         seen = list(pool.map(lambda _: environment(workers_stack, sleep=0.6).json(), range(3)))
-        wall = time.monotonic() - started
 
     assert {s["pid"] for s in seen} == {s["pid"] for s in warm}  # the limit (2) holds: no third worker
-    assert 1.2 <= wall < 3.0  # two ran side by side, the third waited for one of them
     waits = [int(w) for w in re.findall(r"function=EnvironmentFunction .* wait_ms=(\d+)", caplog.text)]
+    # the third waited for one of the two: both were busy at once, side by side
     assert len(waits) == 3 and max(waits) >= 400
 
 
@@ -96,13 +94,11 @@ def test_a_handler_exception_is_a_500_and_the_worker_stays_warm(workers_stack: L
 def test_an_invocation_past_the_timeout_is_killed_and_the_next_one_is_cold(workers_stack: LocalStack, caplog):
     pid = environment(workers_stack).json()["pid"]
     with caplog.at_level(logging.INFO, logger="midtrans_local"):
-        started = time.monotonic()
         timed_out = environment(workers_stack, sleep=5)
-        took = time.monotonic() - started
         after = environment(workers_stack).json()
 
-    assert timed_out.status_code == 500 and 1.9 <= took < 3.5  # the function's Timeout is 2 s
-    assert "Task timed out after 2.00 seconds" in caplog.text
+    assert timed_out.status_code == 500
+    assert "Task timed out after 2.00 seconds" in caplog.text  # the function's Timeout (2 s), not the 5 s sleep
     assert not alive(pid) and after["pid"] != pid and after["served"] == 1
     assert [m.group("start") for m in REPORT.finditer(caplog.text)][-1] == "cold"
 
@@ -143,16 +139,18 @@ def test_stop_ends_busy_workers_at_once_and_frees_the_port(midtrans: StandInMidt
     )
     local.start()
     pid = environment(local).json()["pid"]
-    busy = threading.Thread(target=lambda: _ignore_errors(lambda: environment(local, sleep=1.9)), daemon=True)
+    finished: list[int] = []  # the busy invocation's status, had it been allowed to finish
+    busy = threading.Thread(
+        target=lambda: _ignore_errors(lambda: finished.append(environment(local, sleep=1.9).status_code)), daemon=True
+    )
     busy.start()
     time.sleep(0.5)  # the invocation is sleeping in the worker
 
-    started = time.monotonic()
     local.stop()
-    took = time.monotonic() - started
 
-    assert took < 1.5 and not alive(pid)
+    assert not alive(pid)  # killed, not left to finish its 1.9 s
     busy.join(timeout=5)
+    assert 200 not in finished
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{local.api_url}/health", timeout=TIMEOUT)
     assert local.timings() == []  # the pools are gone; their summary was logged

@@ -60,11 +60,6 @@ def test_a_payment_link_create_answers_the_wait(sim: MidtransSimulator) -> None:
     assert_rate_limited(status, answer, WAIT)
 
 
-# The confirmed decisions answer from request_refund.py / cancel_transaction.py (owned elsewhere): each needs one
-# line after `failed.failure_reason = exc.failure_reason`, `failed.retry_after_seconds = exc.retry_after_seconds`.
-# Remove the marks when it is in.
-
-
 def test_a_confirmed_refund_hit_by_429_answers_the_wait(sim: MidtransSimulator) -> None:
     """The refund POST is sent once, never retried: its 429 and Retry-After go to the agent as they came."""
     prompt = ask_refund(GOPAY)[1]

@@ -1,11 +1,21 @@
-"""Refund tests reuse the cancel tier's simulator, connection and serialized-DynamoDB fixtures."""
+"""Refund tests reuse the cancel tier's simulator, connection and serialized-DynamoDB fixtures, and share Core API
+clients on the simulator."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import pytest
+import requests
+
 from midtrans_local.simulator import MidtransSimulator
-from tests.conftest import load_event
+from midtrans_native import deps
+from midtrans_native.deadline import Deadline
+from midtrans_native.midtrans.core_api import CoreApiClient
+from midtrans_native.midtrans.transport import MidtransTransport
+from midtrans_native.models.midtrans import MidtransCredentials
+from tests.conftest import FakeLambdaContext, load_event
 from tests.integration.cancel.conftest import _simulator, serialized_dynamodb, sim  # noqa: F401  (fixtures)
 from tests.integration.conftest import invoke
 
@@ -54,3 +64,15 @@ def decide(
     if message_id:
         event["headers"]["x-customer-message-id"] = message_id
     return invoke("request_refund", event)
+
+
+@pytest.fixture
+def core_api(sim: MidtransSimulator) -> Callable[[MidtransCredentials], CoreApiClient]:  # noqa: F811 (the fixture)
+    """Core API clients on the simulator, a session per call (like separate Lambda environments); the refund's
+    idempotency told about an invocation, as the handler does."""
+
+    def build(credentials: MidtransCredentials) -> CoreApiClient:
+        return CoreApiClient(MidtransTransport(requests.Session(), sim.base_url, credentials, Deadline(20)))
+
+    deps.refund_idempotency_config().register_lambda_context(FakeLambdaContext())
+    return build

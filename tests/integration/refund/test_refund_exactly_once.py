@@ -8,19 +8,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-import requests
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
 
 from midtrans_native import deps
 from midtrans_native.actions.refund_sender import RefundCommand
 from midtrans_native.actions.request_refund import decide_refund, refund_key_for, request_refund
-from midtrans_native.deadline import Deadline
 from midtrans_native.errors import RequestRefused
 from midtrans_native.midtrans.core_api import CoreApiClient
-from midtrans_native.midtrans.transport import MidtransTransport
 from midtrans_native.models.common import Caller
 from midtrans_native.models.confirmations import RefundDecisionRequest, RefundRequest
-from midtrans_native.models.midtrans import MidtransCredentials
 from midtrans_native.stores.confirmations import ConfirmationStore
 from tests.conftest import FakeLambdaContext
 
@@ -28,16 +24,6 @@ from .conftest import refunds_sent
 
 CALLER = Caller(cid="tenant-demo", role="ai_agent", plan="ultimate")
 ORDER = "ORDER-SETTLEMENT-GOPAY-001"
-
-
-@pytest.fixture
-def core_api(sim):
-    def build(credentials: MidtransCredentials) -> CoreApiClient:
-        # A session per call, like separate Lambda environments.
-        return CoreApiClient(MidtransTransport(requests.Session(), sim.base_url, credentials, Deadline(20)))
-
-    deps.refund_idempotency_config().register_lambda_context(FakeLambdaContext())
-    return build
 
 
 def prompt(core_api, confirmations: ConfirmationStore | None = None, conversation_id: str = "conv-x") -> str:

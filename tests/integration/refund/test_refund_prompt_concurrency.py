@@ -10,19 +10,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
 
 from midtrans_native import deps
 from midtrans_native.actions.request_refund import decide_refund, refund_key_for, request_refund
-from midtrans_native.deadline import Deadline
 from midtrans_native.errors import RequestRefused
-from midtrans_native.midtrans.core_api import CoreApiClient
-from midtrans_native.midtrans.transport import MidtransTransport
 from midtrans_native.models.common import Caller
 from midtrans_native.models.confirmations import RefundDecisionRequest, RefundRequest
-from midtrans_native.models.midtrans import MidtransCredentials
 from midtrans_native.stores.confirmations import Confirmation, ConfirmationStore
-from tests.conftest import FakeLambdaContext
 from tests.integration.cancel.conftest import confirmations_for
 
 from .conftest import refunds_sent
@@ -30,15 +24,6 @@ from .conftest import refunds_sent
 CALLER = Caller(cid="tenant-demo", role="ai_agent", plan="ultimate")
 CARD = "ORDER-SETTLEMENT-CARD-001"  # gross 250,000
 REQUESTS = 20
-
-
-@pytest.fixture
-def core_api(sim):
-    def build(credentials: MidtransCredentials) -> CoreApiClient:
-        return CoreApiClient(MidtransTransport(requests.Session(), sim.base_url, credentials, Deadline(20)))
-
-    deps.refund_idempotency_config().register_lambda_context(FakeLambdaContext())
-    return build
 
 
 def race(core_api, amounts: list[int]) -> list[str]:
