@@ -20,7 +20,6 @@ import argparse
 import contextlib
 import io
 import json
-import logging
 import os
 import statistics
 import subprocess
@@ -145,21 +144,14 @@ class Backends:
         self.physical_ids: dict[str, str] = {}
 
     def __enter__(self) -> Backends:
-        from moto.server import ThreadedMotoServer
-
-        from midtrans_local.aws import LOCAL_AWS_ENVIRONMENT, create_resources_from_template
-        from midtrans_local.context import environment_applied
+        from midtrans_local.aws import MotoServer, create_resources_from_template
         from midtrans_local.simulator import MidtransSimulator
 
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self.moto.start()
-        host, port = self.moto.get_host_and_port()
-        self.aws_url = f"http://{host}:{port}"
+        self.moto = MotoServer()  # the stack's own: atomic per request, as the functions see it in `make run`
+        self.aws_url = self.moto.start()
         self.simulator = MidtransSimulator()
         self.midtrans_url = self.simulator.start(host="127.0.0.1", port=0)
-        with environment_applied({**LOCAL_AWS_ENVIRONMENT, "AWS_ENDPOINT_URL": self.aws_url}):
-            self.physical_ids = create_resources_from_template(self.template)
+        self.physical_ids = create_resources_from_template(self.template, endpoint_url=self.aws_url)
         self._seed()
         return self
 
@@ -171,7 +163,7 @@ class Backends:
 
     def environment(self, logical_id: str = FUNCTION) -> dict[str, str]:
         """What `LocalStack._environment` gives the function, but with AWS at the moto server."""
-        from midtrans_local.aws import LOCAL_AWS_ENVIRONMENT
+        from midtrans_local.aws import aws_client_environment
         from midtrans_local.context import lambda_runtime_environment
 
         inherited = ("AWS_", "POWERTOOLS_", "FEATURE_FLAGS_", "MIDTRANS_", "PYTHONPYCACHEPREFIX", "PYTHONDONTWRITE")
@@ -179,8 +171,7 @@ class Backends:
         env.update(self.template.function_environment(logical_id, self.physical_ids))
         memory = self.template.function_number(logical_id, "MemorySize", 128)
         env.update(lambda_runtime_environment(logical_id, memory))
-        env.update(LOCAL_AWS_ENVIRONMENT)
-        env["AWS_ENDPOINT_URL"] = self.aws_url
+        env = aws_client_environment(env, self.aws_url)
         env["POWERTOOLS_TRACE_DISABLED"] = "true"  # no X-Ray daemon
         env["MIDTRANS_API_BASE_URL"] = self.midtrans_url
         env["FEATURE_FLAGS_FILE"] = str(ROOT / "config" / "feature-flags.local.json")

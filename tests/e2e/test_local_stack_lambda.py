@@ -31,6 +31,7 @@ import boto3
 import pytest
 import requests
 
+from midtrans_local.aws import client_options
 from midtrans_local.simulator import SANDBOX_SERVER_KEY
 from midtrans_local.tokens import issue_dev_token
 
@@ -163,13 +164,7 @@ def test_50_cold_environments_fetch_one_bisnap_token() -> None:
         tokens_before = running.simulator("GET", "/bisnap/token-requests")["total"]  # the connect's
         # Forget the token the connect stored, and make the token endpoint slow: every environment that starts
         # now finds no token, and all eight are up before the first refresh can have finished.
-        dynamodb = boto3.client(
-            "dynamodb",
-            endpoint_url=running.aws,
-            region_name="ap-southeast-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        dynamodb = boto3.client("dynamodb", **client_options(endpoint_url=running.aws))
         dynamodb.delete_item(TableName="TokenCacheTable", Key={"pk": {"S": "TOKEN#sandbox#tenant-bisnap"}})
         running.simulator("POST", "/faults", {"kind": "latency", "delay_seconds": 1, "operation": "bisnap_token"})
 

@@ -16,7 +16,7 @@ import boto3
 import pytest
 import requests
 
-from midtrans_local.aws import MotoServer, create_resources_from_template
+from midtrans_local.aws import MotoServer, client_options, create_resources_from_template
 from tests.integration.local_stack.conftest import FIXTURE_TEMPLATE
 
 CLIENTS = 32
@@ -34,13 +34,7 @@ def moto_url() -> Iterator[str]:
 
 
 def dynamodb(url: str) -> Any:
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=url,
-        region_name="ap-southeast-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    return boto3.client("dynamodb", **client_options(endpoint_url=url))
 
 
 def winners(url: str, attempt: Callable[[Any, int], None]) -> list[int]:

@@ -133,8 +133,10 @@ def test_a_link_read_back_answered_by_an_html_404_is_not_someone_elses_order(sim
     assert answer["message"] == render(Msg.LINK_TIMEOUT, "en")
 
 
-@pytest.mark.parametrize("operation", ["status", "cancel"])
-def test_midtrans_own_404_still_means_not_found(sim: MidtransSimulator, operation: str) -> None:
-    """The other side: Midtrans' JSON "404" (inside HTTP 200, as Midtrans sends it) is still "no such payment"."""
-    status, answer = check_status("ORDER-DOES-NOT-EXIST-1") if operation == "status" else ask_cancel("NOPE-1")
+@pytest.mark.usefixtures("sim")
+@pytest.mark.parametrize("asked_by", ["status_check", "cancel_precheck"])
+def test_midtrans_own_404_still_means_not_found(asked_by: str) -> None:
+    """The other side: Midtrans' JSON "404" (inside HTTP 200, as Midtrans sends it) is still "no such payment", for
+    the status check and for the status read a cancel request starts with."""
+    status, answer = check_status("ORDER-DOES-NOT-EXIST-1") if asked_by == "status_check" else ask_cancel("NOPE-1")
     assert (status, answer["outcome"]) == (200, "not_found")
