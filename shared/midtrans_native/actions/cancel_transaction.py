@@ -12,19 +12,20 @@ prompt back; asking again right after a cancel in the same conversation gets `al
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from midtrans_native.actions.common import (
     DONE_WINDOW_SECONDS,
     PROMPT_ATTEMPTS,
     CoreApiFactory,
     CredentialsSource,
+    DecisionMessage,
     admit_decision,
     failure_message,
     in_progress,
     load_credentials,
     read_status,
     replay_or_refuse,
+    result_renderer,
 )
 from midtrans_native.errors import MidtransError, TransactionNotModifiable
 from midtrans_native.messages import Locale, Msg, render, status_text
@@ -204,7 +205,7 @@ def decide_cancellation(
     who = {"cid": caller.cid, "conversation_id": request.conversation_id}
 
     if request.decision == "decline":
-        declined = _answer(known, "declined", render(Msg.CANCEL_DECLINED, locale), locale)
+        declined = _answer(known, "declined", _MESSAGES["declined"](known.order_id, None, locale), locale)
         outcome = confirmations.decline(confirmation_id, **who, result=declined.model_dump(mode="json"))
         if isinstance(outcome, Refusal):
             return _refused(outcome, locale)
@@ -278,32 +279,24 @@ def _answer(
     )
 
 
-def _message(outcome: str, order_id: str, status: str | None, locale: Locale) -> str | None:
-    """The customer message of a stored decision outcome, in any locale (None: not a stored outcome); the same
-    text `_cancelled`, `_not_eligible` and a decline give (tests/unit/test_confirmation_rules.py)."""
-    if outcome == "cancelled":
-        return render(Msg.CANCEL_DONE, locale, order_id=order_id)
-    if outcome == "declined":
-        return render(Msg.CANCEL_DECLINED, locale)
-    if outcome == "not_eligible":
-        return render(Msg.CANCEL_NOT_ALLOWED, locale, status=status_text(status or "", locale))
-    return None
-
-
-def _rerender(result: dict[str, Any], locale: Locale) -> str | None:
-    """A replayed decision speaks the locale of the request that repeats it (the stored result has the outcome,
-    order id and status its message was made of)."""
-    status = result.get("transaction_status")
-    return _message(str(result.get("outcome")), str(result.get("order_id")), status and str(status), locale)
+# The customer message of each decision outcome: the first answer and every replay (in the replay's locale) say it.
+_MESSAGES: dict[str, DecisionMessage] = {
+    "cancelled": lambda order_id, status, locale: render(Msg.CANCEL_DONE, locale, order_id=order_id),
+    "declined": lambda order_id, status, locale: render(Msg.CANCEL_DECLINED, locale),
+    "not_eligible": lambda order_id, status, locale: render(
+        Msg.CANCEL_NOT_ALLOWED, locale, status=status_text(status or "", locale)
+    ),
+}
+_rerender = result_renderer(_MESSAGES)
 
 
 def _cancelled(confirmation: Confirmation, locale: Locale) -> CancellationDecisionResponse:
-    message = render(Msg.CANCEL_DONE, locale, order_id=confirmation.order_id)
+    message = _MESSAGES["cancelled"](confirmation.order_id, None, locale)
     return _answer(confirmation, "cancelled", message, locale, "cancel")
 
 
 def _not_eligible(confirmation: Confirmation, status: str, locale: Locale) -> CancellationDecisionResponse:
-    message = render(Msg.CANCEL_NOT_ALLOWED, locale, status=status_text(status, locale))
+    message = _MESSAGES["not_eligible"](confirmation.order_id, status, locale)
     return _answer(confirmation, "not_eligible", message, locale, status)
 
 

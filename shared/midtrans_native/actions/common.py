@@ -21,6 +21,8 @@ CoreApiFactory = Callable[[MidtransCredentials], PaymentsClient]
 Answer = TypeVar("Answer", bound=AgentResponse)
 # A stored decision result's customer message, rendered again in another locale (None: keep the stored one).
 ResultRenderer = Callable[[dict[str, Any], Locale], str | None]
+# An action's customer message for a decision outcome, from the order id and the transaction status it names.
+DecisionMessage = Callable[[str, str | None, Locale], str]
 
 # After a refund or cancel, the same conversation asking again for the same order is told it was done
 # (already_requested) for this long, instead of being prompted again (docs/decisions.md D15, D28).
@@ -43,6 +45,20 @@ def load_credentials(connections: CredentialsSource, caller: Caller, locale: Loc
 def failure_message(exc: MidtransError, default: Msg) -> Msg:
     """Rate limiting has its own customer copy (docs/product-contract.md §5); everything else uses the action's copy."""
     return Msg.RATE_LIMITED if exc.failure_reason == "rate_limited" else default
+
+
+def result_renderer(messages: dict[str, DecisionMessage]) -> ResultRenderer:
+    """A replayed decision speaks the locale of the request that repeats it: the stored result has the outcome, order
+    id and status its message was made of, and `messages` the same text the first answer gave."""
+
+    def rerender(result: dict[str, Any], locale: Locale) -> str | None:
+        message = messages.get(str(result.get("outcome")))
+        if message is None:
+            return None
+        status = result.get("transaction_status")
+        return message(str(result.get("order_id")), status and str(status), locale)
+
+    return rerender
 
 
 def replay_or_refuse(refusal: Refusal, locale: Locale, rerender: ResultRenderer) -> dict[str, Any]:

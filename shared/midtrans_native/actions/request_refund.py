@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
@@ -21,12 +20,14 @@ from midtrans_native.actions.common import (
     PROMPT_ATTEMPTS,
     CoreApiFactory,
     CredentialsSource,
+    DecisionMessage,
     admit_decision,
     failure_message,
     in_progress,
     load_credentials,
     read_status,
     replay_or_refuse,
+    result_renderer,
 )
 from midtrans_native.actions.refund_sender import RefundCommand, RefundRecorded
 from midtrans_native.errors import (
@@ -301,7 +302,7 @@ def decide_refund(
     who = {"cid": caller.cid, "conversation_id": request.conversation_id}
 
     if request.decision == "decline":
-        declined = _answer(known, "declined", render(Msg.REFUND_DECLINED, locale), locale)
+        declined = _answer(known, "declined", _MESSAGES["declined"](known.order_id, None, locale), locale)
         outcome = confirmations.decline(confirmation_id, **who, result=declined.model_dump(mode="json"))
         if isinstance(outcome, Refusal):
             return RefundDecisionResponse.model_validate(replay_or_refuse(outcome, locale, _rerender))
@@ -398,34 +399,29 @@ def _answer(
     )
 
 
-def _message(outcome: str, order_id: str, status: str | None, locale: Locale) -> str | None:
-    """The customer message of a stored decision outcome, in any locale (None: not a stored outcome); the same
-    text `_refunded`, `_not_eligible` and a decline give (tests/unit/test_confirmation_rules.py)."""
-    if outcome == "refunded":
-        return f"{render(Msg.REFUND_DONE, locale, order_id=order_id)} {render(Msg.REFUND_SLA, locale)}"
-    if outcome == "declined":
-        return render(Msg.REFUND_DECLINED, locale)
-    if outcome == "not_eligible":
-        return render(Msg.REFUND_NOT_ALLOWED, locale, status=status_text(status or "", locale))
-    return None
-
-
-def _rerender(result: dict[str, Any], locale: Locale) -> str | None:
-    """A replayed decision speaks the locale of the request that repeats it: the stored result has the
-    outcome, order id and status its message was made of."""
-    status = result.get("transaction_status")
-    return _message(str(result.get("outcome")), str(result.get("order_id")), status and str(status), locale)
+# The customer message of each decision outcome: the first answer and every replay (in the replay's locale) say it.
+_MESSAGES: dict[str, DecisionMessage] = {
+    "refunded": lambda order_id, status, locale: (
+        f"{render(Msg.REFUND_DONE, locale, order_id=order_id)} {render(Msg.REFUND_SLA, locale)}"
+    ),
+    "declined": lambda order_id, status, locale: render(Msg.REFUND_DECLINED, locale),
+    "not_eligible": lambda order_id, status, locale: render(
+        Msg.REFUND_NOT_ALLOWED, locale, status=status_text(status or "", locale)
+    ),
+}
+_rerender = result_renderer(_MESSAGES)
 
 
 def _refunded(confirmation: Confirmation, refund_key: str, status: str, locale: Locale) -> RefundDecisionResponse:
-    message = f"{render(Msg.REFUND_DONE, locale, order_id=confirmation.order_id)} {render(Msg.REFUND_SLA, locale)}"
-    answer = _answer(confirmation, "refunded", message, locale, status)
+    answer = _answer(
+        confirmation, "refunded", _MESSAGES["refunded"](confirmation.order_id, status, locale), locale, status
+    )
     answer.refund_key = refund_key
     return answer
 
 
 def _not_eligible(confirmation: Confirmation, status: str, locale: Locale) -> RefundDecisionResponse:
-    message = render(Msg.REFUND_NOT_ALLOWED, locale, status=status_text(status, locale))
+    message = _MESSAGES["not_eligible"](confirmation.order_id, status, locale)
     return _answer(confirmation, "not_eligible", message, locale, status)
 
 
