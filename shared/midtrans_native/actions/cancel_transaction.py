@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from midtrans_native.actions.common import (
-    DONE_WINDOW_SECONDS,
     PROMPT_ATTEMPTS,
     CoreApiFactory,
     CredentialsSource,
@@ -241,8 +240,6 @@ def decide_cancellation(
         confirmations.release(confirmation_id, "api_error")
         raise
     confirmations.complete(confirmation_id, answer.model_dump(mode="json"))
-    if answer.outcome == "cancelled":
-        confirmations.keep_done(claimed, until=confirmations.now() + DONE_WINDOW_SECONDS)
     telemetry.succeeded(response_status=answer.transaction_status or "", outcome=answer.outcome)
     _log_decision(claimed, request, answer)
     return answer

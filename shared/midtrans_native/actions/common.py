@@ -24,9 +24,6 @@ ResultRenderer = Callable[[dict[str, Any], Locale], str | None]
 # An action's customer message for a decision outcome, from the order id and the transaction status it names.
 DecisionMessage = Callable[[str, str | None, Locale], str]
 
-# After a refund or cancel, the same conversation asking again for the same order is told it was done
-# (already_requested) for this long, instead of being prompted again (docs/decisions.md D15, D28).
-DONE_WINDOW_SECONDS = 600
 # How often a request re-reads the prompt slot after losing it to a concurrent request before answering 409.
 PROMPT_ATTEMPTS = 3
 

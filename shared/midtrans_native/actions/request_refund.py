@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
 from midtrans_native.actions.common import (
-    DONE_WINDOW_SECONDS,
     PROMPT_ATTEMPTS,
     CoreApiFactory,
     CredentialsSource,
@@ -342,8 +341,6 @@ def decide_refund(
         confirmations.release(confirmation_id, "api_error")
         raise
     confirmations.complete(confirmation_id, answer.model_dump(mode="json"))
-    if answer.outcome == "refunded":
-        confirmations.keep_done(claimed, until=confirmations.now() + DONE_WINDOW_SECONDS)
     telemetry.succeeded(response_status=answer.transaction_status or "", outcome=answer.outcome)
     _log_decision(claimed, request, answer)
     return answer

@@ -34,6 +34,9 @@ Action = Literal["cancel", "refund"]
 State = Literal["pending", "executing", "done", "declined", "superseded"]
 # How long the deleted-by-TTL record outlives its expiry, so a late duplicate "yes" still gets the replay.
 RETENTION_SECONDS = 7 * 24 * 3600
+# After a refund or cancel, the same conversation asking again for the same order is told it was done
+# (already_requested) for this long, instead of being prompted again (docs/decisions.md D15, D28).
+DONE_WINDOW_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class Confirmation:
     result: dict[str, Any] | None
     # The customer message that led to the prompt (X-Customer-Message-Id): a "yes" must come in a later one.
     prompt_message_id: str | None = None
+    done_at: float | None = None  # when its decision completed (`complete`)
 
     def expired(self, now: float) -> bool:
         return now >= self.expires_at
@@ -78,7 +82,6 @@ class Slot:
 
     key: str
     target: str | None
-    window_until: float
     confirmation: Confirmation | None
 
     def open(self, now: float) -> Confirmation | None:
@@ -86,9 +89,12 @@ class Slot:
         return self.confirmation if self.confirmation and self.confirmation.is_open(now) else None
 
     def done(self, now: float, outcome: str) -> Confirmation | None:
-        """The confirmation whose decision ended with `outcome`, while the window after it is open."""
+        """The confirmation the slot still names whose decision ended with `outcome`, for DONE_WINDOW_SECONDS after
+        it completed (a prompt opened since holds the slot, so it ends the window too)."""
         confirmation = self.confirmation
-        if confirmation is None or confirmation.state != "done" or self.window_until <= now:
+        if confirmation is None or confirmation.state != "done" or confirmation.done_at is None:
+            return None
+        if confirmation.done_at + DONE_WINDOW_SECONDS <= now:
             return None
         return confirmation if (confirmation.result or {}).get("outcome") == outcome else None
 
@@ -193,11 +199,9 @@ class ConfirmationStore:
         key = self.slot_key(cid=cid, conversation_id=conversation_id, action=action, order_id=order_id)
         pointer = self._item(key)
         if not pointer:
-            return Slot(key=key, target=None, window_until=0.0, confirmation=None)
+            return Slot(key=key, target=None, confirmation=None)
         target = pointer["target"]["S"]
-        return Slot(
-            key=key, target=target, window_until=float(pointer["window_until"]["N"]), confirmation=self.get(target)
-        )
+        return Slot(key=key, target=target, confirmation=self.get(target))
 
     def open_prompt(
         self,
@@ -265,26 +269,6 @@ class ConfirmationStore:
             return False
         return True
 
-    def keep_done(self, confirmation: Confirmation, *, until: float) -> None:
-        """Keep the slot on this decided confirmation until `until` (the window after a refund or cancel), only
-        if the slot still names it: a prompt opened since keeps its slot."""
-        try:
-            self._dynamodb.update_item(
-                TableName=self._table,
-                Key={"confirmation_id": {"S": _recent_key(confirmation)}},
-                UpdateExpression="SET window_until = :until, #ttl = :ttl",
-                ConditionExpression="#target = :target",
-                ExpressionAttributeNames={"#ttl": "ttl", "#target": "target"},
-                ExpressionAttributeValues={
-                    ":until": {"N": str(round(until, 3))},
-                    ":ttl": {"N": str(int(until) + RETENTION_SECONDS)},
-                    ":target": {"S": confirmation.confirmation_id},
-                },
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-
     def _move_slot(self, slot: Slot, target: str, *, until: float) -> bool:
         """Compare-and-set: point the slot at `target` only if it still names what it named when read."""
         if slot.target is None:
@@ -301,7 +285,6 @@ class ConfirmationStore:
                 Item={
                     "confirmation_id": {"S": slot.key},
                     "target": {"S": target},
-                    "window_until": {"N": str(round(until, 3))},
                     "ttl": {"N": str(int(until) + RETENTION_SECONDS)},
                 },
                 **condition,
@@ -350,17 +333,19 @@ class ConfirmationStore:
         )
 
     def complete(self, confirmation_id: str, result: dict[str, Any]) -> None:
-        """executing → done, keeping the answer every repeat of this decision will get."""
+        """executing → done, keeping the answer every repeat of this decision will get, and when (the slot's done
+        window counts from it)."""
         self._dynamodb.update_item(
             TableName=self._table,
             Key={"confirmation_id": {"S": confirmation_id}},
-            UpdateExpression="SET #state = :done, #result = :result REMOVE lease_until",
+            UpdateExpression="SET #state = :done, #result = :result, done_at = :now REMOVE lease_until",
             ConditionExpression="#state = :executing",
             ExpressionAttributeNames={"#state": "state", "#result": "result"},
             ExpressionAttributeValues={
                 ":done": {"S": "done"},
                 ":executing": {"S": "executing"},
                 ":result": {"S": json.dumps(result)},
+                ":now": {"N": str(round(self._clock(), 3))},
             },
         )
 
@@ -429,15 +414,6 @@ class ConfirmationStore:
 _RECENT = "recent#{action}#{cid}#{conversation_id}#{order_id}"
 
 
-def _recent_key(confirmation: Confirmation) -> str:
-    return _RECENT.format(
-        action=confirmation.action,
-        cid=confirmation.cid,
-        conversation_id=confirmation.conversation_id,
-        order_id=confirmation.order_id,
-    )
-
-
 def decision_refusal(old: Confirmation | None, cid: str, conversation_id: str, now: float) -> Refusal | None:
     """In this order: who may see it (404, 403), a decision already taken (replayed), a newer prompt, expiry,
     a decision running. None: pending (or executing with a lapsed lease) and not expired."""
@@ -488,4 +464,5 @@ def _to_confirmation(item: dict[str, Any]) -> Confirmation:
         attempts=int(item["attempts"]["N"]),
         result=json.loads(result) if result else None,
         prompt_message_id=text("prompt_message_id"),
+        done_at=number("done_at"),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from midtrans_native import deps
-from midtrans_native.stores.confirmations import Confirmation, ConfirmationStore, Refusal
+from midtrans_native.stores.confirmations import DONE_WINDOW_SECONDS, Confirmation, ConfirmationStore, Refusal
 
 
 class Clock:
@@ -179,19 +179,21 @@ def test_the_slot_moves_only_from_what_it_was_read_as(store: ConfirmationStore) 
     assert second is not None and store.slot(**SLOT).target == second.confirmation_id
 
 
-def test_keep_done_never_takes_the_slot_back_from_a_newer_prompt(store: ConfirmationStore, clock: Clock) -> None:
+def test_the_done_window_counts_from_completion_and_ends_with_a_newer_prompt(
+    store: ConfirmationStore, clock: Clock
+) -> None:
     first = store.open_prompt(store.slot(**SLOT), **SLOT, **PROMPT)
     assert first is not None
     store.claim(first.confirmation_id, **WHO, lease_seconds=35)
+    clock.now += 60  # the window counts from completion, not from the prompt
     store.complete(first.confirmation_id, {"outcome": "cancelled"})
-    store.keep_done(first, until=clock.now + 600)
     slot = store.slot(**SLOT)
     assert slot.done(clock.now, "cancelled") == store.get(first.confirmation_id)
-    assert slot.done(clock.now, "refunded") is None and slot.done(clock.now + 601, "cancelled") is None
+    assert slot.done(clock.now + DONE_WINDOW_SECONDS - 1, "cancelled") is not None
+    assert slot.done(clock.now, "refunded") is None and slot.done(clock.now + DONE_WINDOW_SECONDS, "cancelled") is None
     newer = store.open_prompt(slot, **SLOT, **PROMPT)
     assert newer is not None
-    store.keep_done(first, until=clock.now + 600)  # a late window update for the old one
-    assert store.slot(**SLOT).target == newer.confirmation_id
+    assert store.slot(**SLOT).done(clock.now, "cancelled") is None  # the slot names the newer prompt now
 
 
 def _all_cancel_records(store: ConfirmationStore) -> list[Confirmation]:
